@@ -1,0 +1,47 @@
+"""The Flask application factory: a list of named steps."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from api.config import load_config
+from api.errors import register_errorhandlers
+from api.extensions import api, migrate
+from models import db
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; `test_config` overrides the environment-derived settings."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db)
+    api.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from api.resources import discover_blueprints
+
+    for blueprint in discover_blueprints():
+        api.register_blueprint(blueprint, url_prefix="/api/v1" + blueprint.url_prefix)
+
+
+def register_commands(app: Flask) -> None:
+    from api.cli import discover_commands
+
+    for command in discover_commands():
+        app.cli.add_command(command)

@@ -1,0 +1,44 @@
+"""Configuration from the environment, with safe defaults for a laptop."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "LINKAGE_"
+
+
+def default_database_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "linkage.sqlite")
+
+
+def load_config(instance_path: str) -> dict[str, Any]:
+    """Settings read from LINKAGE_* variables; nothing secret lives in the repository."""
+    env = os.environ
+    return {
+        # A random key per process is safe: sessions simply do not survive a restart.
+        "SECRET_KEY": env.get(ENV_PREFIX + "SECRET_KEY") or secrets.token_hex(32),
+        "SQLALCHEMY_DATABASE_URI": env.get(ENV_PREFIX + "DATABASE_URL")
+        or default_database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "LINKAGE_TIMEZONE": env.get(ENV_PREFIX + "TIMEZONE", "Asia/Shanghai"),
+        "LINKAGE_SOLVER_TIME_LIMIT": float(env.get(ENV_PREFIX + "SOLVER_TIME_LIMIT", "30")),
+        "LINKAGE_SOLVER_WORKERS": int(env.get(ENV_PREFIX + "SOLVER_WORKERS", "2")),
+        "API_TITLE": "Linkage",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        "API_SPEC_OPTIONS": {
+            "info": {
+                "description": "Volunteer and social-worker matching for urban communities."
+            }
+        },
+        "PAGINATION_DEFAULT_PAGE_SIZE": 50,
+        "PAGINATION_MAX_PAGE_SIZE": 500,
+        "JSON_SORT_KEYS": False,
+    }

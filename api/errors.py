@@ -1,0 +1,62 @@
+"""One place that turns errors into JSON responses with the right status code."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from models import db
+from services.errors import Conflict, Invalid, NotFound, ServiceError
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR = {NotFound: 404, Invalid: 422, Conflict: 409}
+
+
+def _body(code: int, status: str, message: str, errors: dict | None = None):
+    payload: dict = {"code": code, "status": status, "message": message}
+    if errors:
+        payload["errors"] = errors
+    return jsonify(payload), code
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Map service errors, integrity errors and anything unexpected to JSON."""
+
+    @app.errorhandler(ServiceError)
+    def _service_error(error: ServiceError):
+        db.session.rollback()
+        code = next(
+            (c for cls, c in STATUS_BY_ERROR.items() if isinstance(error, cls)), 400
+        )
+        names = {404: "Not Found", 409: "Conflict", 422: "Unprocessable Entity", 400: "Bad Request"}
+        return _body(code, names[code], error.message, error.errors)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(error: IntegrityError):
+        # The database refused a write a service should have caught: still the client's clash.
+        db.session.rollback()
+        log.warning("integrity error: %s", error.orig)
+        return _body(409, "Conflict", "the change conflicts with existing data")
+
+    @app.errorhandler(OperationalError)
+    def _operational(error: OperationalError):
+        db.session.rollback()
+        log.error("database error: %s", error.orig)
+        return _body(503, "Service Unavailable", "the database is busy; try again")
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        # flask-smorest puts webargs' field messages in error.data["messages"].
+        data = getattr(error, "data", None) or {}
+        errors = data.get("messages")
+        return _body(error.code or 500, error.name, error.description or error.name, errors)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        db.session.rollback()
+        log.exception("unexpected error")
+        return _body(500, "Internal Server Error", "an unexpected error occurred")

@@ -1,0 +1,22 @@
+"""Thin subclasses of flask-smorest's Api, Blueprint and Schema, kept in one place."""
+
+from __future__ import annotations
+
+import flask_smorest
+import marshmallow as ma
+
+
+class Api(flask_smorest.Api):
+    """The Linkage REST API under /api/v1."""
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A resource blueprint; `url_prefix` is relative to /api/v1."""
+
+
+class Schema(ma.Schema):
+    """Base schema: unknown fields are an error (never INCLUDE, see PITFALLS)."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True

@@ -1,0 +1,1 @@
+"""Matching engine: a pure library (stdlib + ortools) for the problem-file contract."""

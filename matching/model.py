@@ -1,0 +1,69 @@
+"""The CP-SAT decision-variable container for one component of kept pairs."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from matching.candidates import PairTable
+
+
+class MatchingModel:
+    """Owns the CpModel and its variables; rules and terms are added by other modules.
+
+    Variables:
+        x[i]: pair i is assigned (one bool per kept pair; rules 1-7 hold by construction).
+        active[q]: position q is staffed at all (only where min_count > 1).
+        load(p): person p's assigned minutes (created on first use).
+        fair[p]: person p's extra fairness cost over their recent minutes.
+    """
+
+    def __init__(self, table: PairTable, pairs: list[int]) -> None:
+        self.table = table
+        self.model = cp_model.CpModel()
+        self.pairs = pairs
+        self.x: dict[int, cp_model.IntVar] = {i: self.model.new_bool_var(f"x{i}") for i in pairs}
+        self.active: dict[int, cp_model.IntVar] = {}
+        self.fair: dict[int, cp_model.IntVar] = {}
+        self.squares: dict[int, cp_model.IntVar] = {}
+        self._load: dict[int, cp_model.IntVar] = {}
+        self.by_person: dict[int, dict[int, list[int]]] = {}
+        self.by_position: dict[int, list[int]] = {}
+        person, position, shift = table.pair_person, table.pair_position, table.pair_shift
+        for i in pairs:
+            self.by_person.setdefault(person[i], {}).setdefault(shift[i], []).append(i)
+            self.by_position.setdefault(position[i], []).append(i)
+
+    def person_shifts(self, person: int) -> dict[int, list[int]]:
+        """Shift index -> the person's kept pairs on that shift."""
+        return self.by_person[person]
+
+    def max_load(self, person: int) -> int:
+        """The largest load the person's kept pairs allow (one position per shift)."""
+        limit = self.table.people[person].max_minutes
+        total = sum(self.table.shift_minutes[s] for s in self.by_person[person])
+        return total if limit is None else min(total, limit)
+
+    def load(self, person: int) -> cp_model.IntVar:
+        """The person's assigned minutes as a variable tied to their pair variables."""
+        var = self._load.get(person)
+        if var is None:
+            minutes = self.table.shift_minutes
+            shifts = self.by_person[person]
+            total = sum(minutes[s] for s in shifts)
+            var = self.model.new_int_var(0, total, f"load_{person}")
+            pairs = [i for group in shifts.values() for i in group]
+            coefficients = [minutes[self.table.pair_shift[i]] for i in pairs]
+            self.model.add(
+                var == cp_model.LinearExpr.weighted_sum([self.x[i] for i in pairs], coefficients)
+            )
+            self._load[person] = var
+        return var
+
+    @property
+    def loads(self) -> dict[int, cp_model.IntVar]:
+        return self._load
+
+    def size(self) -> tuple[int, int]:
+        """(variables, constraints) of the model as built."""
+        proto = self.model.proto
+        return len(proto.variables), len(proto.constraints)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Create (or reuse) .venv and install Linkage into it; used by demo.sh and test.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+"$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Linkage needs Python 3.11 or newer")'
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
+.venv/bin/python -m pip install --quiet -e ".[${1:-}]"

@@ -1,0 +1,1 @@
+"""Use cases: the only layer that knows both the models and the matching engine."""

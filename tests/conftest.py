@@ -1,0 +1,81 @@
+"""Fixtures: an app on a migrated database (SQLite, or PostgreSQL when configured), a client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import make_url, text
+
+from api import create_app
+from models import db
+
+PG_URL_VAR = "LINKAGE_TEST_DATABASE_URL"
+
+
+def _fresh_postgres_database(base_url: str, worker: str) -> str:
+    """Create an empty database for this test worker and return its URL."""
+    import psycopg
+
+    url = make_url(base_url)
+    name = f"{url.database or 'linkage'}_test_{worker}"
+    admin = url.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    base = os.environ.get(PG_URL_VAR)
+    if base:
+        return _fresh_postgres_database(base, worker_id)
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "linkage.sqlite")
+
+
+@pytest.fixture(scope="session")
+def _migrated_app(database_url: str) -> Iterator[Flask]:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        # The schema comes from the migrations, so every test run also tests them.
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _wipe(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(_migrated_app: Flask) -> Iterator[Flask]:
+    """The app with an empty database; an app context is pushed for the test."""
+    with _migrated_app.app_context():
+        yield _migrated_app
+        db.session.remove()
+    _wipe(_migrated_app)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app: Flask):
+    return db.session
