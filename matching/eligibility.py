@@ -121,45 +121,44 @@ def _reach_cells(location: Location, radius_km: float) -> list[tuple[int, int]] 
 
 @dataclass(frozen=True, slots=True)
 class _Indexes:
-    """People indexed by hour bucket, grid cell, role and held skill (all by person index)."""
+    """Sets of person indexes by hour bucket, grid cell, role, skill, language and check.
 
-    by_bucket: dict[int, list[int]]
-    by_cell: dict[tuple[int, int], list[int]]
-    everywhere: list[int]  # no distance rule applies, or reach too wide for the grid
-    by_role: dict[str, list[int]]
-    by_skill: dict[str, list[int]]
+    Sets let CPython intersect the lists at C speed; only the survivors get exact checks.
+    """
+
+    by_bucket: dict[int, set[int]]
+    by_cell: dict[tuple[int, int], set[int]]
+    everywhere: set[int]  # no distance rule applies, or reach too wide for the grid
+    by_role: dict[str, set[int]]
+    by_skill: dict[str, set[int]]
+    by_language: dict[str, set[int]]
+    checked: set[int]
 
 
 def _build_indexes(people: tuple[Person, ...]) -> _Indexes:
-    by_bucket: dict[int, set[int]] = {}
-    by_cell: dict[tuple[int, int], list[int]] = {}
-    everywhere: list[int] = []
-    by_role: dict[str, list[int]] = {}
-    by_skill: dict[str, list[int]] = {}
+    idx = _Indexes({}, {}, set(), {}, {}, {}, set())
     for i, person in enumerate(people):
         for a, b in person.availability:
             start, end = a.timestamp(), b.timestamp()
             first, last = int(start // _BUCKET_SECONDS), int((end - 1) // _BUCKET_SECONDS)
             for bucket in range(first, last + 1):
-                by_bucket.setdefault(bucket, set()).add(i)
+                idx.by_bucket.setdefault(bucket, set()).add(i)
         cells = None
         if person.location is not None and person.max_travel_km is not None:
             cells = _reach_cells(person.location, person.max_travel_km)
         if cells is None:
-            everywhere.append(i)
+            idx.everywhere.add(i)
         else:
             for cell in cells:
-                by_cell.setdefault(cell, []).append(i)
-        by_role.setdefault(person.role, []).append(i)
+                idx.by_cell.setdefault(cell, set()).add(i)
+        idx.by_role.setdefault(person.role, set()).add(i)
         for name in person.skills:
-            by_skill.setdefault(name, []).append(i)
-    return _Indexes(
-        by_bucket={k: sorted(v) for k, v in by_bucket.items()},
-        by_cell=by_cell,
-        everywhere=everywhere,
-        by_role=by_role,
-        by_skill=by_skill,
-    )
+            idx.by_skill.setdefault(name, set()).add(i)
+        for language in person.languages:
+            idx.by_language.setdefault(language, set()).add(i)
+        if person.background_checked:
+            idx.checked.add(i)
+    return idx
 
 
 class Eligibility:
@@ -257,14 +256,14 @@ def _funnel_counts(
 def compute_eligibility(problem: Problem) -> Eligibility:
     """Evaluate rules 1-7 for every position of `problem`; returns an `Eligibility`.
 
-    Work grows with the people near each shift in time, place or qualification (whichever list
-    is shortest), not with people x positions.
+    Work grows with the people near each shift in time and place (intersected by index sets),
+    not with people x positions.
     """
     people = problem.people
     avail = [_availability_of(p) for p in people]
     indexes = _build_indexes(people)
-    forbidden: dict[str, set[int]] = {}
     index_of = {p.id: i for i, p in enumerate(people)}
+    forbidden: dict[str, set[int]] = {}
     for f in problem.forbidden:
         if f.person_id in index_of:
             forbidden.setdefault(f.shift_id, set()).add(index_of[f.person_id])
@@ -272,47 +271,28 @@ def compute_eligibility(problem: Problem) -> Eligibility:
     km: dict[tuple[str, str], float | None] = {}
     for shift in problem.shifts:
         passing = _shift_level_pass(shift, people, avail, indexes, forbidden.get(shift.id, set()))
-        any_position = False
+        eligible: set[int] = set()
         for position in shift.positions:
-            ids = tuple(
-                people[i].id
-                for i, _ in passing
-                if passes_role(people[i], position) and passes_skills(people[i], position)
-            )
-            candidates[position.id] = ids
-            any_position = any_position or bool(ids)
-        if any_position:
-            eligible = {pid for q in shift.positions for pid in candidates[q.id]}
-            for i, distance in passing:
-                if people[i].id in eligible:
-                    km[(people[i].id, shift.id)] = distance
+            chosen = sorted(_position_pass(position, people, passing.keys(), indexes))
+            candidates[position.id] = tuple(people[i].id for i in chosen)
+            eligible.update(chosen)
+        for i in eligible:
+            km[(people[i].id, shift.id)] = passing[i]
     return Eligibility(problem, candidates, km)
 
 
-def _source_lists(shift: Shift, indexes: _Indexes) -> list[int]:
-    """The shortest list of person indexes that surely contains every shift-level passer."""
-    options: list[list[int]] = []
-    # Time: an interval containing the shift contains its start, so it is in that bucket.
-    options.append(indexes.by_bucket.get(int(shift.start.timestamp() // _BUCKET_SECONDS), []))
+def _shift_candidates(shift: Shift, indexes: _Indexes, forbidden: set[int]) -> set[int]:
+    """A superset of the people passing rules 3-7 for `shift`, from set intersections."""
+    # An interval containing the shift contains its start, so it sits in that hour's bucket.
+    found = indexes.by_bucket.get(int(shift.start.timestamp() // _BUCKET_SECONDS), set())
     if shift.location is not None:
-        options.append([*indexes.by_cell.get(_cell(shift.location), []), *indexes.everywhere])
-    qualified = _qualified_union(shift, indexes)
-    if qualified is not None:
-        options.append(qualified)
-    return sorted(set(min(options, key=len)))
-
-
-def _qualified_union(shift: Shift, indexes: _Indexes) -> list[int] | None:
-    """Union over positions of their most selective role/skill index list (None: no filter)."""
-    union: list[int] = []
-    for position in shift.positions:
-        lists = [indexes.by_skill.get(name, []) for name in position.skills]
-        if position.role != "any":
-            lists.append(indexes.by_role.get(position.role, []))
-        if not lists:
-            return None
-        union.extend(min(lists, key=len))
-    return union
+        near = indexes.by_cell.get(_cell(shift.location), set())
+        found = (found & near) | (found & indexes.everywhere)
+    if shift.requires_background_check:
+        found = found & indexes.checked
+    if shift.language is not None:
+        found = found & indexes.by_language.get(shift.language, set())
+    return found - forbidden if forbidden else found
 
 
 def _shift_level_pass(
@@ -321,21 +301,32 @@ def _shift_level_pass(
     avail: list[_Availability],
     indexes: _Indexes,
     forbidden: set[int],
-) -> list[tuple[int, float | None]]:
-    """(person index, km or None) of people passing rules 3-7 for `shift`, in people order."""
+) -> dict[int, float | None]:
+    """Person index -> km (None: a location is missing) for people passing rules 3-7."""
     start, end = shift.start.timestamp(), shift.end.timestamp()
     here = shift.location
-    out: list[tuple[int, float | None]] = []
-    for i in _source_lists(shift, indexes):
+    out: dict[int, float | None] = {}
+    for i in _shift_candidates(shift, indexes, forbidden):
+        if not avail[i].covers(start, end):
+            continue
         person = people[i]
-        if i in forbidden or not avail[i].covers(start, end):
-            continue
-        if not passes_background_check(person, shift) or not passes_language(person, shift):
-            continue
         distance = None
         if here is not None and person.location is not None:
             distance = haversine_km(person.location, here)
             if person.max_travel_km is not None and distance > person.max_travel_km:
                 continue
-        out.append((i, distance))
+        out[i] = distance
     return out
+
+
+def _position_pass(
+    position: Position, people: tuple[Person, ...], passing: Iterable[int], indexes: _Indexes
+) -> list[int]:
+    """Indexes among `passing` that also pass rules 1-2 for `position`."""
+    found = set(passing)
+    if position.role != "any":
+        found &= indexes.by_role.get(position.role, set())
+    for name, level in position.skills.items():
+        if level > 0:  # a level-0 requirement is met by everyone, holder or not
+            found &= indexes.by_skill.get(name, set())
+    return [i for i in found if passes_skills(people[i], position)]

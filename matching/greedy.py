@@ -125,7 +125,12 @@ def fill(schedule: Schedule, by_position: list[list[int]]) -> bool:
             ((schedule.marginal(i), i) for i in by_position[q] if i not in schedule.pairs),
             reverse=True,
         )
-        chosen = [i for m, i in options if m > 0 and schedule.conflict(i) is None][:room]
+        chosen: list[int] = []
+        for m, i in options:
+            if m <= 0 or len(chosen) == room:
+                break
+            if schedule.conflict(i) is None:
+                chosen.append(i)
         need = position.min_count - schedule.staff[q]
         if len(chosen) < need:
             chosen = _reach_min_count(schedule, options, need, mandatory=schedule.staff[q] > 0)
@@ -176,10 +181,10 @@ def repair(table: PairTable, preferred: Iterable[int], pairs: Iterable[int] | No
     for i in schedule.pairs:
         members.setdefault(table.pair_position[i], []).append(i)
     for q, group in members.items():
-        if len(group) < table.positions[q].min_count:
+        # A position holding a fixed pair must reach min_count anyway: fill() completes it.
+        if len(group) < table.positions[q].min_count and not fixed.intersection(group):
             for i in group:
-                if i not in fixed:
-                    schedule.remove(i)
+                schedule.remove(i)
     fill(schedule, _group(table, pairs))
     return schedule
 
