@@ -79,3 +79,13 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def session(app: Flask):
     return db.session
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Under LINKAGE_FORBID_SKIPS (set by .ci/run) a skipped test fails: CI must run them all."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("LINKAGE_FORBID_SKIPS") and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but LINKAGE_FORBID_SKIPS is set: {report.longrepr}"
