@@ -1,13 +1,19 @@
 """SQLAlchemy 2 typed models of Linkage; `db` lives here. Models never commit."""
 
-from models.db import db
-from models.community import Community, Organization, organization_communities
-from models.person import AvailabilityException, AvailabilityWindow, Person, PersonSkill, Skill
-from models.need import Need, Position, PositionSkill, Shift
+from models.account import AuditEvent, AuthToken, Consent, User, UserScope
 from models.assignment import Assignment
+from models.community import Community, Organization, organization_communities
+from models.db import db
+from models.need import Need, Position, PositionSkill, Shift
+from models.person import AvailabilityException, AvailabilityWindow, Person, PersonSkill, Skill
 
 __all__ = [
     "Assignment",
+    "AuditEvent",
+    "AuthToken",
+    "Consent",
+    "User",
+    "UserScope",
     "AvailabilityException",
     "AvailabilityWindow",
     "Community",

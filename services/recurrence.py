@@ -48,7 +48,7 @@ def expand_rule(
     start: datetime,
     end: datetime,
 ) -> list[tuple[datetime, datetime]]:
-    """Occurrences (start, end) of the rule whose start lies in [start, end), aware, in `timezone`."""
+    """Occurrences (start, end) whose start lies in [start, end), aware, in `timezone`."""
     tz = ZoneInfo(timezone)
     parsed = parse_rule(rule, dtstart=dtstart, timezone=timezone)
     lower = start.astimezone(tz).replace(tzinfo=None)

@@ -58,8 +58,16 @@ def _wipe(app: Flask) -> None:
                 names = ", ".join(f'"{t.name}"' for t in tables)
                 conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             else:
+                # Append-only tables refuse DELETE through triggers: lift them for the wipe.
+                triggers = conn.execute(
+                    text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+                ).all()
+                for name, _sql in triggers:
+                    conn.execute(text(f'DROP TRIGGER "{name}"'))
                 for table in tables:
                     conn.execute(table.delete())
+                for _name, sql in triggers:
+                    conn.execute(text(sql))
 
 
 @pytest.fixture

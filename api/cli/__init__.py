@@ -15,9 +15,11 @@ def discover_commands() -> list[click.Command]:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, click.Command) and value.callback is not None:
-                if value.callback.__module__ == module.__name__:
-                    found.append(value)
+            defined_here = getattr(value, "callback", None) is not None and (
+                value.callback.__module__ == module.__name__
+            )
+            if isinstance(value, click.Command) and defined_here:
+                found.append(value)
     return found
 
 
