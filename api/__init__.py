@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from api.config import load_config
+from api.config import check_config, load_config
 from api.errors import register_errorhandlers
 from api.extensions import api, migrate
 from models import db
@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    check_config(app.config)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

@@ -14,6 +14,12 @@ def default_database_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "linkage.sqlite")
 
 
+def check_config(config: dict[str, Any]) -> None:
+    """Refuse settings that are only safe in a test suite."""
+    if config["LINKAGE_PASSWORD_PROFILE"] != "production" and not config.get("TESTING"):
+        raise RuntimeError("LINKAGE_PASSWORD_PROFILE other than 'production' is for tests only")
+
+
 def load_config(instance_path: str) -> dict[str, Any]:
     """Settings read from LINKAGE_* variables; nothing secret lives in the repository."""
     env = os.environ
@@ -26,6 +32,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "LINKAGE_TIMEZONE": env.get(ENV_PREFIX + "TIMEZONE", "Asia/Shanghai"),
         "LINKAGE_SOLVER_TIME_LIMIT": float(env.get(ENV_PREFIX + "SOLVER_TIME_LIMIT", "30")),
         "LINKAGE_SOLVER_WORKERS": int(env.get(ENV_PREFIX + "SOLVER_WORKERS", "2")),
+        "LINKAGE_PASSWORD_PROFILE": env.get(ENV_PREFIX + "PASSWORD_PROFILE", "production"),
+        "LINKAGE_TOKEN_TTL_HOURS": float(env.get(ENV_PREFIX + "TOKEN_TTL_HOURS", "12")),
         "API_TITLE": "Linkage",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -86,6 +86,8 @@ class AuthToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    user: Mapped[User] = relationship()
+
 
 class AuditEvent(db.Model):
     """An append-only record of a sensitive action (triggers refuse updates and deletes)."""
