@@ -61,6 +61,8 @@ class Person(db.Model):
     preferred_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
     preferred_organization_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    # Set when the person's data was erased; the row stays as a pseudonym for hour records.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
