@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AuditEvent, User
+from services.communities import page_of
 
 
 def record(
@@ -28,3 +31,15 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def list_events(
+    *, session: Session, page: int, page_size: int, **filters: object
+) -> tuple[Sequence[AuditEvent], int]:
+    """Audit events, newest first, matching every filter given (column = value)."""
+    stmt = (
+        select(AuditEvent)
+        .where(*(getattr(AuditEvent, key) == value for key, value in filters.items()))
+        .order_by(AuditEvent.id.desc())
+    )
+    return page_of(session, stmt, page=page, page_size=page_size)

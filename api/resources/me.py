@@ -1,0 +1,73 @@
+"""The signed-in person's own data: export, erasure and consents."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import abort
+
+from api.auth import current_user, requires
+from api.schemas.privacy import (
+    ConsentChangeSchema,
+    ConsentsSchema,
+    PersonalDataSchema,
+)
+from api.smorest import Blueprint
+from models import db
+from models.account import CONSENT_PURPOSES
+from services import personal_data
+
+blp = Blueprint("me", __name__, url_prefix="/me", description="My own personal data")
+
+
+def _my_person_id() -> int:
+    return current_user().person_id
+
+
+@blp.route("")
+class Me(MethodView):
+    @requires("person")
+    @blp.response(204)
+    def delete(self):
+        """Erase my personal data; my service-hour records stay under a pseudonym."""
+        personal_data.erase_person(
+            session=db.session, person_id=_my_person_id(), actor=current_user()
+        )
+
+
+@blp.route("/export")
+class MyExport(MethodView):
+    @requires("person")
+    @blp.response(200, PersonalDataSchema)
+    def get(self):
+        """All the data Linkage holds about me, as JSON."""
+        return personal_data.export_person_data(
+            session=db.session, person_id=_my_person_id(), actor=current_user()
+        )
+
+
+@blp.route("/consents")
+class MyConsents(MethodView):
+    @requires("person")
+    @blp.response(200, ConsentsSchema)
+    def get(self):
+        """The consents I have given or withdrawn, per purpose."""
+        return personal_data.current_consents(session=db.session, person_id=_my_person_id())
+
+
+@blp.route("/consents/<string:purpose>")
+class MyConsent(MethodView):
+    @requires("person")
+    @blp.arguments(ConsentChangeSchema)
+    @blp.response(200, ConsentsSchema)
+    def put(self, change, purpose):
+        """Grant or withdraw consent for one purpose."""
+        if purpose not in CONSENT_PURPOSES:
+            abort(404, message=f"no consent purpose {purpose!r}")
+        personal_data.record_consent(
+            session=db.session,
+            person_id=_my_person_id(),
+            purpose=purpose,
+            granted=change["granted"],
+            actor=current_user(),
+        )
+        return personal_data.current_consents(session=db.session, person_id=_my_person_id())

@@ -1,0 +1,58 @@
+"""Schemas of personal-data export, consent and the audit log."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from api.smorest import Schema
+from models.account import CONSENT_PURPOSES
+
+
+class ConsentStateSchema(Schema):
+    granted = fields.Boolean(required=True)
+    recorded_at = fields.DateTime(allow_none=True)
+
+
+class ConsentsSchema(Schema):
+    share_contact_with_organizations = fields.Nested(ConsentStateSchema, required=True)
+    precise_location = fields.Nested(ConsentStateSchema, required=True)
+
+
+class ConsentChangeSchema(Schema):
+    granted = fields.Boolean(required=True)
+
+
+class PersonalDataSchema(Schema):
+    """Everything held about a person; free-form sections, documented in docs/privacy.md."""
+
+    profile = fields.Dict(required=True)
+    account = fields.Dict(allow_none=True)
+    skills = fields.List(fields.Dict(), required=True)
+    availability = fields.Dict(required=True)
+    assignments = fields.List(fields.Dict(), required=True)
+    consents = fields.List(fields.Dict(), required=True)
+
+
+class ErasureSchema(Schema):
+    person_id = fields.Integer(required=True)
+    erased_at = fields.DateTime(required=True)
+
+
+class AuditEventSchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor_user_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    subject_type = fields.String()
+    subject_id = fields.String()
+    details = fields.Dict()
+
+
+class AuditQueryArgsSchema(Schema):
+    action = fields.String(validate=validate.Length(max=64))
+    subject_type = fields.String(validate=validate.Length(max=32))
+    subject_id = fields.String(validate=validate.Length(max=64))
+    actor_user_id = fields.Integer()
+
+
+PURPOSE_PARAM = validate.OneOf(CONSENT_PURPOSES)
