@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher, profiles
@@ -84,7 +84,7 @@ def create_user(
         role=role,
         status=status,
         person_id=person_id,
-        scopes=[UserScope(**vars(scope)) for scope in scopes],
+        scopes=[UserScope(**asdict(scope)) for scope in scopes],
     )
     session.add(user)
     session.flush()

@@ -128,3 +128,19 @@ def test_scope_needs_exactly_one_target(client, make_user):
     }
     response = client.post("/api/v1/auth/users", json=body, headers=bearer(token))
     assert response.status_code == 422
+
+
+def test_admin_creates_scoped_coordinator(client, make_user):
+    make_user("admin", "admin")
+    token = login(client, "admin").json["token"]
+    body = {
+        "username": "coord2",
+        "password": PASSWORD,
+        "role": "coordinator",
+        "scopes": [{"street": "Dongshan"}],
+    }
+    response = client.post("/api/v1/auth/users", json=body, headers=bearer(token))
+    assert response.status_code == 201
+    assert response.json["scopes"] == [
+        {"community_id": None, "street": "Dongshan", "organization_id": None}
+    ]
