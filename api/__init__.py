@@ -9,7 +9,7 @@ from flask import Flask
 
 from api.config import check_config, load_config
 from api.errors import register_errorhandlers
-from api.extensions import api, migrate
+from api.extensions import api, limiter, migrate
 from models import db
 
 
@@ -32,6 +32,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
     api.init_app(app)
+    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -34,6 +34,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "LINKAGE_SOLVER_WORKERS": int(env.get(ENV_PREFIX + "SOLVER_WORKERS", "2")),
         "LINKAGE_PASSWORD_PROFILE": env.get(ENV_PREFIX + "PASSWORD_PROFILE", "production"),
         "LINKAGE_TOKEN_TTL_HOURS": float(env.get(ENV_PREFIX + "TOKEN_TTL_HOURS", "12")),
+        # Flask-Limiter: memory storage counts per process; use Redis with several workers.
+        "RATELIMIT_STORAGE_URI": env.get(ENV_PREFIX + "RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": env.get(ENV_PREFIX + "RATELIMIT_ENABLED", "1") != "0",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LINKAGE_LOGIN_RATE_LIMIT": env.get(ENV_PREFIX + "LOGIN_RATE_LIMIT", "10 per minute"),
+        "LINKAGE_WRITE_RATE_LIMIT": env.get(ENV_PREFIX + "WRITE_RATE_LIMIT", "120 per minute"),
         "API_TITLE": "Linkage",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

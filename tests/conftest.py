@@ -45,6 +45,9 @@ def _migrated_app(database_url: str) -> Iterator[Flask]:
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "LINKAGE_PASSWORD_PROFILE": "cheap",
+            # Limits stay on (tests/api/test_rate_limits.py lowers them) but never bind here.
+            "LINKAGE_LOGIN_RATE_LIMIT": "100000 per minute",
+            "LINKAGE_WRITE_RATE_LIMIT": "100000 per minute",
         }
     )
     with app.app_context():

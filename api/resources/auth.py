@@ -8,6 +8,7 @@ from flask import current_app
 from flask.views import MethodView
 
 from api.auth import bearer_token, current_user, hasher, public, requires
+from api.extensions import limiter, login_limit
 from api.schemas.auth import (
     LoginSchema,
     PasswordChangeSchema,
@@ -27,6 +28,7 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts and 
 @blp.route("/login")
 class Login(MethodView):
     @public
+    @limiter.limit(login_limit)
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     def post(self, credentials):

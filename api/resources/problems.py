@@ -1,0 +1,37 @@
+"""The matching problem of a week, exported from the database as a problem file."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify
+from flask.views import MethodView
+from flask_smorest.error_handler import ErrorSchema
+
+from api.schemas.problems import ProblemQueryArgsSchema, ProblemSchema
+from api.smorest import Blueprint
+from models import db
+from services import problems as service
+
+blp = Blueprint(
+    "problems",
+    __name__,
+    url_prefix="/problems",
+    description="Matching problems (docs/problem-format.md) built from the database",
+)
+
+
+@blp.route("")
+class Problems(MethodView):
+    @blp.arguments(ProblemQueryArgsSchema, location="query")
+    @blp.response(200, ProblemSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="The community does not exist")
+    @blp.alt_response(422, schema=ErrorSchema, description="The week is not an ISO week")
+    def get(self, args):
+        """Export the problem of an ISO week, optionally of one community."""
+        problem = service.export_problem(
+            session=db.session,
+            week=args["week"],
+            community_id=args.get("community"),
+            timezone=current_app.config["LINKAGE_TIMEZONE"],
+        )
+        # Already JSON-ready: skip a schema dump that would cost seconds for a city's week.
+        return jsonify(problem)
