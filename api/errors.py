@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from models import db
@@ -14,6 +14,20 @@ from services.errors import Conflict, Invalid, NotFound, ServiceError
 log = logging.getLogger(__name__)
 
 STATUS_BY_ERROR = {NotFound: 404, Invalid: 422, Conflict: 409}
+
+
+def describe_db_error(error: DBAPIError) -> str:
+    """The kind and constraint of a database error, never its row values.
+
+    PostgreSQL's messages quote the failing row ("Failing row contains (..., phone, ...)"),
+    which must not reach the logs.
+    """
+    orig = error.orig
+    diag = getattr(orig, "diag", None)
+    if diag is not None:
+        return f"{type(orig).__name__} sqlstate={orig.sqlstate} constraint={diag.constraint_name}"
+    # SQLite names the constraint or column, never the values.
+    return f"{type(orig).__name__}: {str(orig).splitlines()[0][:200]}"
 
 
 def _body(code: int, status: str, message: str, errors: dict | None = None):
@@ -39,13 +53,13 @@ def register_errorhandlers(app: Flask) -> None:
     def _integrity(error: IntegrityError):
         # The database refused a write a service should have caught: still the client's clash.
         db.session.rollback()
-        log.warning("integrity error: %s", error.orig)
+        log.warning("integrity error: %s", describe_db_error(error))
         return _body(409, "Conflict", "the change conflicts with existing data")
 
     @app.errorhandler(OperationalError)
     def _operational(error: OperationalError):
         db.session.rollback()
-        log.error("database error: %s", error.orig)
+        log.error("database error: %s", describe_db_error(error))
         return _body(503, "Service Unavailable", "the database is busy; try again")
 
     @app.errorhandler(HTTPException)
