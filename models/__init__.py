@@ -4,6 +4,7 @@ from models.account import AuditEvent, AuthToken, Consent, User, UserScope
 from models.assignment import Assignment
 from models.community import Community, Organization, organization_communities
 from models.db import db
+from models.matching_run import MatchingOverride, MatchingRun, RunClaim
 from models.need import Need, Position, PositionSkill, Shift
 from models.person import AvailabilityException, AvailabilityWindow, Person, PersonSkill, Skill
 
@@ -12,6 +13,9 @@ __all__ = [
     "AuditEvent",
     "AuthToken",
     "Consent",
+    "MatchingOverride",
+    "MatchingRun",
+    "RunClaim",
     "User",
     "UserScope",
     "AvailabilityException",

@@ -61,6 +61,10 @@ class Assignment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The matching run that offered this seat (null for manual assignments).
+    matching_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("matching_runs.id", ondelete="SET NULL"), index=True
+    )
 
     person: Mapped[Person] = relationship()
     position: Mapped[Position] = relationship()
