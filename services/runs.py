@@ -1,0 +1,516 @@
+"""Weekly matching runs: queue, claim, solve, review, publish and discard."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from matching import solver as engine
+from matching.domain import Weights
+from matching.io import ProblemFormatError, load_problem, solution_from_dict, solution_to_dict
+from matching.report import summarize
+from models import (
+    Assignment,
+    MatchingOverride,
+    MatchingRun,
+    Person,
+    Position,
+    RunClaim,
+    Shift,
+    User,
+)
+from models.db import utcnow
+from services import audit
+from services.errors import Conflict, Invalid, NotFound
+from services.mappers import database_id, person_key, position_key, shift_key
+from services.problems import export_problem, parse_week
+
+log = logging.getLogger(__name__)
+
+_SCOPE = re.compile(r"^(all|community:(\d+)|street:(.{1,80}))$")
+WEIGHT_NAMES = tuple(f.name for f in fields(Weights))
+MAX_TIME_LIMIT_S = 600.0
+Progress = Callable[[float, float | None, float], None]
+
+
+def parse_scope(scope: str, *, field: str = "scope") -> tuple[int | None, str | None]:
+    """(community_id, street) of "all", "community:<id>" or "street:<name>"."""
+    match = _SCOPE.match(scope.strip()) if isinstance(scope, str) else None
+    if match is None:
+        raise Invalid(
+            "bad scope",
+            errors={field: ['give "all", "community:<id>" or "street:<name>"']},
+        )
+    community = int(match.group(2)) if match.group(2) else None
+    return community, match.group(3)
+
+
+def _check_weights(weights: dict[str, Any]) -> dict[str, float]:
+    errors = {
+        f"weights.{name}": ["not a weight" if name not in WEIGHT_NAMES else "must be a number"]
+        for name, value in weights.items()
+        if name not in WEIGHT_NAMES or isinstance(value, bool) or not isinstance(value, int | float)
+    }
+    if "points_cap" in weights and not errors and weights["points_cap"] <= 0:
+        errors["weights.points_cap"] = ["must be positive"]
+    if errors:
+        raise Invalid("bad weights", errors=errors)
+    return {name: float(value) for name, value in weights.items()}
+
+
+def _new_run(
+    *,
+    session: Session,
+    scope: str,
+    week: str,
+    timezone: str,
+    weights: dict[str, Any] | None,
+    time_limit_s: float,
+    kind: str,
+    source: str,
+    actor: User | None,
+) -> MatchingRun:
+    parse_scope(scope)
+    parse_week(week, timezone=timezone)
+    if not 0 < time_limit_s <= MAX_TIME_LIMIT_S:
+        raise Invalid(
+            "bad time limit", errors={"time_limit_s": [f"between 0 and {MAX_TIME_LIMIT_S}"]}
+        )
+    run = MatchingRun(
+        scope=scope.strip(),
+        week=week.strip(),
+        kind=kind,
+        source=source,
+        weights=_check_weights(weights or {}),
+        time_limit_s=time_limit_s,
+        created_by_user_id=actor.id if actor else None,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def queue_run(
+    *,
+    session: Session,
+    scope: str,
+    week: str,
+    timezone: str,
+    weights: dict[str, Any] | None = None,
+    time_limit_s: float = 30.0,
+    kind: str = "weekly",
+    source: str = "api",
+    actor: User | None = None,
+) -> MatchingRun:
+    """Queue a run; the scheduler process or `linkage match run` solves it, never a request."""
+    run = _new_run(
+        session=session,
+        scope=scope,
+        week=week,
+        timezone=timezone,
+        weights=weights,
+        time_limit_s=time_limit_s,
+        kind=kind,
+        source=source,
+        actor=actor,
+    )
+    session.commit()
+    return run
+
+
+def claim_run(
+    *,
+    session: Session,
+    job_name: str,
+    scope: str,
+    week: str,
+    timezone: str,
+    time_limit_s: float = 30.0,
+) -> MatchingRun | None:
+    """Create the scheduled run of (job, week) exactly once; None when already claimed.
+
+    The claim row and the run are written in one transaction, so a second scheduler (or a
+    repeated trigger) hits the unique key and creates nothing.
+    """
+    run = _new_run(
+        session=session,
+        scope=scope,
+        week=week,
+        timezone=timezone,
+        weights=None,
+        time_limit_s=time_limit_s,
+        kind="weekly",
+        source="scheduler",
+        actor=None,
+    )
+    session.add(RunClaim(job_name=job_name, period_key=week, run_id=run.id))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return None
+    return run
+
+
+def get_run(*, session: Session, run_id: int) -> MatchingRun:
+    run = session.get(MatchingRun, run_id)
+    if run is None:
+        raise NotFound(f"no matching run {run_id}")
+    return run
+
+
+def take_run(*, session: Session, run_id: int) -> bool:
+    """Move a queued run to `solving`; False when another worker took it first."""
+    result = session.execute(
+        update(MatchingRun)
+        .where(MatchingRun.id == run_id, MatchingRun.status == "queued")
+        .values(status="solving", started_at=utcnow())
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def next_queued_run_id(*, session: Session) -> int | None:
+    return session.scalar(
+        select(MatchingRun.id)
+        .where(MatchingRun.status == "queued")
+        .order_by(MatchingRun.created_at, MatchingRun.id)
+        .limit(1)
+    )
+
+
+def _apply_overrides(session: Session, problem: dict[str, Any]) -> None:
+    """Coordinators' pins become fixed pairs, their forbids forbidden pairs."""
+    people = {p["id"] for p in problem["people"]}
+    shifts = {s["id"] for s in problem["shifts"]}
+    positions = {q["id"]: s["id"] for s in problem["shifts"] for q in s["positions"]}
+    fixed = {(f["person_id"], f["position_id"]) for f in problem["fixed"]}
+    forbidden = {(f["person_id"], f["shift_id"]) for f in problem["forbidden"]}
+    for override in session.scalars(select(MatchingOverride).order_by(MatchingOverride.id)):
+        person = person_key(override.person_id)
+        if person not in people:
+            continue
+        if override.kind == "pin" and position_key(override.position_id) in positions:
+            fixed.add((person, position_key(override.position_id)))
+        elif override.kind == "forbid" and shift_key(override.shift_id) in shifts:
+            forbidden.add((person, shift_key(override.shift_id)))
+    problem["fixed"] = [{"person_id": p, "position_id": q} for p, q in sorted(fixed)]
+    problem["forbidden"] = [{"person_id": p, "shift_id": s} for p, s in sorted(forbidden)]
+
+
+def build_run_problem(*, session: Session, run: MatchingRun, timezone: str) -> dict[str, Any]:
+    """The problem file of a run: the scope's week, the coordinators' overrides, its weights."""
+    community_id, street = parse_scope(run.scope)
+    if street is not None:
+        raise Invalid("street scope", errors={"scope": ["street scopes are not exported yet"]})
+    problem = export_problem(
+        session=session, week=run.week, timezone=timezone, community_id=community_id
+    )
+    _apply_overrides(session, problem)
+    problem["weights"] = {**problem.get("weights", {}), **run.weights}
+    return problem
+
+
+def _write_proposals(session: Session, run: MatchingRun, assignments: list[dict]) -> None:
+    """Replace earlier unpublished proposals of this scope and week by this run's."""
+    earlier = select(MatchingRun.id).where(
+        MatchingRun.scope == run.scope,
+        MatchingRun.week == run.week,
+        MatchingRun.id != run.id,
+        MatchingRun.status == "solved",
+    )
+    session.execute(
+        delete(Assignment).where(
+            Assignment.status == "proposed", Assignment.matching_run_id.in_(earlier)
+        )
+    )
+    session.execute(
+        update(MatchingRun).where(MatchingRun.id.in_(earlier)).values(status="discarded")
+    )
+    standing = {
+        (person_id, position_id)
+        for person_id, position_id in session.execute(
+            select(Assignment.person_id, Assignment.position_id).where(
+                Assignment.status.in_(("offered", "confirmed", "completed")),
+                Assignment.shift_id.in_(
+                    {database_id(a["shift_id"], "s") for a in assignments} or {-1}
+                ),
+            )
+        )
+    }
+    pinned = set(
+        session.execute(
+            select(MatchingOverride.person_id, MatchingOverride.position_id).where(
+                MatchingOverride.kind == "pin"
+            )
+        ).all()
+    )
+    rows = []
+    for a in assignments:
+        key = (database_id(a["person_id"], "p"), database_id(a["position_id"], "q"))
+        if key in standing:
+            continue
+        rows.append(
+            Assignment(
+                person_id=key[0],
+                position_id=key[1],
+                shift_id=database_id(a["shift_id"], "s"),
+                status="proposed",
+                source="auto",
+                pinned=key in pinned,
+                matching_run_id=run.id,
+            )
+        )
+    session.add_all(rows)
+    session.flush()
+
+
+def solve_run(
+    *,
+    session: Session,
+    run_id: int,
+    timezone: str,
+    workers: int = 2,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> MatchingRun:
+    """Solve a taken (`solving`) run and store its problem, solution and proposals.
+
+    A failure leaves the run `failed` with its reason and writes nothing else.
+    """
+    run = get_run(session=session, run_id=run_id)
+    if run.status != "solving":
+        raise Conflict(f"run {run_id} is {run.status}; take it first")
+    try:
+        problem_dict = build_run_problem(session=session, run=run, timezone=timezone)
+        problem = load_problem(problem_dict)
+        config = engine.SolverConfig(time_limit_s=run.time_limit_s, workers=workers, seed=seed)
+        solution = engine.solve(problem, config, progress)
+        solution_dict = solution_to_dict(solution)
+        run.problem = problem_dict
+        run.solution = solution_dict
+        _write_proposals(session, run, solution_dict["assignments"])
+        run.status = "solved"
+        run.finished_at = utcnow()
+        session.commit()
+    except (ProblemFormatError, engine.InfeasibleProblem, Invalid, IntegrityError) as error:
+        _fail(session, run_id, _reason(error))
+    except Exception as error:  # a bug must still leave the run failed, not stuck in solving
+        log.exception("matching run %s failed", run_id)
+        _fail(session, run_id, f"internal error: {type(error).__name__}")
+    return get_run(session=session, run_id=run_id)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, ProblemFormatError):
+        return "the exported problem is invalid: " + "; ".join(error.errors[:5])
+    if isinstance(error, Invalid):
+        return f"{error.message}: {error.errors}"
+    if isinstance(error, IntegrityError):
+        return "the week changed while solving (a seat was taken meanwhile); run it again"
+    return str(error)
+
+
+def _fail(session: Session, run_id: int, reason: str) -> None:
+    session.rollback()
+    session.execute(
+        update(MatchingRun)
+        .where(MatchingRun.id == run_id)
+        .values(status="failed", error=reason[:2000], finished_at=utcnow())
+    )
+    session.commit()
+
+
+def run_next(
+    *, session: Session, timezone: str, workers: int = 2, progress: Progress | None = None
+) -> MatchingRun | None:
+    """Take and solve the oldest queued run, if any."""
+    while (run_id := next_queued_run_id(session=session)) is not None:
+        if take_run(session=session, run_id=run_id):
+            return solve_run(
+                session=session,
+                run_id=run_id,
+                timezone=timezone,
+                workers=workers,
+                progress=progress,
+            )
+    return None
+
+
+def publish_conflicts(*, session: Session, run: MatchingRun) -> list[str]:
+    """Why the run's proposals cannot all become offers now (empty: they can)."""
+    proposal = aliased(Assignment)
+    other = aliased(Assignment)
+    mine, theirs = aliased(Shift), aliased(Shift)
+    proposals = select(proposal).where(
+        proposal.matching_run_id == run.id, proposal.status == "proposed"
+    )
+    conflicts = []
+    for a in session.scalars(
+        proposals.join(Person, Person.id == proposal.person_id).where(Person.active.is_(False))
+    ):
+        conflicts.append(f"person {a.person_id} is no longer active (position {a.position_id})")
+    for a in session.scalars(
+        proposals.join(mine, mine.id == proposal.shift_id).where(mine.cancelled.is_(True))
+    ):
+        conflicts.append(f"shift {a.shift_id} was cancelled (person {a.person_id})")
+    clashes = session.execute(
+        select(proposal.person_id, proposal.shift_id, other.id, other.shift_id, other.status)
+        .join(mine, mine.id == proposal.shift_id)
+        .join(other, other.person_id == proposal.person_id)
+        .join(theirs, theirs.id == other.shift_id)
+        .where(
+            proposal.matching_run_id == run.id,
+            proposal.status == "proposed",
+            other.status.in_(("offered", "confirmed", "completed")),
+            theirs.cancelled.is_(False),
+            theirs.starts_at < mine.ends_at,
+            theirs.ends_at > mine.starts_at,
+        )
+    )
+    for person_id, shift_id, other_id, other_shift, status in clashes:
+        conflicts.append(
+            f"person {person_id} on shift {shift_id} overlaps assignment {other_id} "
+            f"({status}, shift {other_shift})"
+        )
+    conflicts.extend(_capacity_conflicts(session, run))
+    return conflicts
+
+
+def _capacity_conflicts(session: Session, run: MatchingRun) -> list[str]:
+    proposed = Counter(
+        session.scalars(
+            select(Assignment.position_id).where(
+                Assignment.matching_run_id == run.id, Assignment.status == "proposed"
+            )
+        )
+    )
+    if not proposed:
+        return []
+    held = Counter(
+        session.scalars(
+            select(Assignment.position_id).where(
+                Assignment.position_id.in_(proposed),
+                Assignment.status.in_(("offered", "confirmed", "completed")),
+            )
+        )
+    )
+    counts = dict(
+        session.execute(select(Position.id, Position.count).where(Position.id.in_(proposed))).all()
+    )
+    return [
+        f"position {position_id} would hold {held[position_id] + n} of {counts[position_id]} seats"
+        for position_id, n in sorted(proposed.items())
+        if held[position_id] + n > counts[position_id]
+    ]
+
+
+def publish_run(*, session: Session, run_id: int, actor: User | None) -> MatchingRun:
+    """Offer every proposal of a solved run at once, or refuse (409, listed) and change nothing."""
+    run = get_run(session=session, run_id=run_id)
+    if run.status != "solved":
+        raise Conflict(f"run {run_id} is {run.status}; only a solved run can be published")
+    conflicts = publish_conflicts(session=session, run=run)
+    if conflicts:
+        raise Conflict(
+            f"publishing run {run_id} would conflict {len(conflicts)} time(s); nothing changed",
+            errors={"conflicts": conflicts},
+        )
+    offered = session.execute(
+        update(Assignment)
+        .where(Assignment.matching_run_id == run.id, Assignment.status == "proposed")
+        .values(status="offered", updated_at=utcnow())
+    ).rowcount
+    run.status = "published"
+    run.published_at = utcnow()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="run.publish",
+        subject=run,
+        details={"offered": offered},
+    )
+    session.commit()
+    return run
+
+
+def discard_run(*, session: Session, run_id: int, actor: User | None) -> MatchingRun:
+    """Drop a run that was not published, with its proposals."""
+    run = get_run(session=session, run_id=run_id)
+    if run.status in ("published", "solving"):
+        raise Conflict(f"run {run_id} is {run.status} and cannot be discarded")
+    session.execute(
+        delete(Assignment).where(
+            Assignment.matching_run_id == run.id, Assignment.status == "proposed"
+        )
+    )
+    run.status = "discarded"
+    audit.record(session=session, actor=actor, action="run.discard", subject=run)
+    session.commit()
+    return run
+
+
+def review_run(*, session: Session, run_id: int) -> dict[str, Any]:
+    """What a coordinator reviews: fill by priority, unfilled with reasons, fairness, changes."""
+    run = get_run(session=session, run_id=run_id)
+    if run.problem is None or run.solution is None:
+        raise Conflict(f"run {run_id} is {run.status}; there is nothing to review yet")
+    problem = load_problem(run.problem)
+    solution = solution_from_dict(run.solution)
+    summary = summarize(problem, solution)
+    funnels = {u.position_id: u.funnel for u in solution.unfilled}
+    return {
+        "run_id": run.id,
+        "status": run.status,
+        "by_priority": [
+            {"priority": r.priority, "needed": r.needed, "filled": r.filled}
+            for r in summary.by_priority
+        ],
+        "priority_weighted_fill": summary.priority_weighted_fill,
+        "unfilled": [
+            {**vars_of(row), "funnel": funnels[row.position_id]} for row in summary.unfilled
+        ],
+        "fairness": run.solution["fairness"],
+        "objective": run.solution["objective"],
+        "stats": run.solution["stats"],
+        "changes": _changes(session, run),
+    }
+
+
+def vars_of(row: Any) -> dict[str, Any]:
+    return {f.name: getattr(row, f.name) for f in fields(row)}
+
+
+def _changes(session: Session, run: MatchingRun) -> dict[str, list[dict[str, int]]]:
+    """The run's seats against what is already offered or confirmed on the same shifts."""
+    shift_ids = {database_id(s["id"], "s") for s in run.problem["shifts"]} or {-1}
+    published = {
+        (p, q): status
+        for p, q, status in session.execute(
+            select(Assignment.person_id, Assignment.position_id, Assignment.status).where(
+                Assignment.shift_id.in_(shift_ids),
+                Assignment.status.in_(("offered", "confirmed")),
+            )
+        )
+    }
+    proposed = {
+        (database_id(a["person_id"], "p"), database_id(a["position_id"], "q"))
+        for a in run.solution["assignments"]
+    }
+    return {
+        "added": [{"person_id": p, "position_id": q} for p, q in sorted(proposed - set(published))],
+        "removed": [
+            {"person_id": p, "position_id": q}
+            for (p, q), status in sorted(published.items())
+            if (p, q) not in proposed and status == "offered"
+        ],
+        "kept": [{"person_id": p, "position_id": q} for p, q in sorted(proposed & set(published))],
+    }
