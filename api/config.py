@@ -52,7 +52,5 @@ def load_config(instance_path: str) -> dict[str, Any]:
                 "description": "Volunteer and social-worker matching for urban communities."
             }
         },
-        "PAGINATION_DEFAULT_PAGE_SIZE": 50,
-        "PAGINATION_MAX_PAGE_SIZE": 500,
         "JSON_SORT_KEYS": False,
     }

@@ -13,6 +13,9 @@ class Api(flask_smorest.Api):
 class Blueprint(flask_smorest.Blueprint):
     """A resource blueprint; `url_prefix` is relative to /api/v1."""
 
+    # Lists default to 50 rows (a screenful on a coordinator's page) and cap at 500.
+    DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 50, "max_page_size": 500}
+
 
 class Schema(ma.Schema):
     """Base schema: unknown fields are an error (never INCLUDE, see PITFALLS)."""

@@ -29,6 +29,7 @@ from models import (
 )
 from models.db import utcnow
 from services import audit
+from services.communities import page_of
 from services.errors import Conflict, Invalid, NotFound
 from services.mappers import database_id, person_key, position_key, shift_key
 from services.problems import export_problem, parse_week
@@ -514,3 +515,25 @@ def _changes(session: Session, run: MatchingRun) -> dict[str, list[dict[str, int
         ],
         "kept": [{"person_id": p, "position_id": q} for p, q in sorted(proposed & set(published))],
     }
+
+
+def list_runs(
+    *,
+    session: Session,
+    page: int,
+    page_size: int,
+    scope: str | None = None,
+    week: str | None = None,
+    status: str | None = None,
+) -> tuple[list[MatchingRun], int]:
+    """Runs matching the filters, newest first."""
+    stmt = select(MatchingRun).order_by(MatchingRun.id.desc())
+    for column, value in (
+        (MatchingRun.scope, scope),
+        (MatchingRun.week, week),
+        (MatchingRun.status, status),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    found, total = page_of(session, stmt, page=page, page_size=page_size)
+    return list(found), total

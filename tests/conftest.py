@@ -110,3 +110,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if forbidden and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped, but LINKAGE_FORBID_SKIPS is set: {report.longrepr}"
+
+
+@pytest.fixture
+def sign_in(app, client):
+    """Create an account of `role` and return the headers of a signed-in request."""
+    from services import auth
+
+    hasher = auth.password_hasher("cheap")
+    count = iter(range(1, 10_000))
+
+    def sign_in(role: str = "admin", **kwargs) -> dict[str, str]:
+        username = kwargs.pop("username", f"{role}{next(count)}")
+        auth.create_user(
+            session=db.session,
+            hasher=hasher,
+            username=username,
+            password="test password 1",
+            role=role,
+            **kwargs,
+        )
+        response = client.post(
+            "/api/v1/auth/login", json={"username": username, "password": "test password 1"}
+        )
+        return {"Authorization": f"Bearer {response.json['token']}"}
+
+    return sign_in
