@@ -4,22 +4,35 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from types import ModuleType
 
 import click
 from flask.cli import FlaskGroup
 
 
+def _commands_of(module: ModuleType) -> list[click.Command]:
+    """Top-level commands and groups defined in `module`, without the groups' subcommands."""
+    # type(), not isinstance(): a module may hold a LocalProxy such as current_app.
+    found = [v for v in vars(module).values() if issubclass(type(v), click.Command)]
+    nested = {
+        id(sub)
+        for group in found
+        if isinstance(group, click.Group)
+        for sub in group.commands.values()
+    }
+    return [
+        command
+        for command in found
+        if id(command) not in nested
+        and (command.callback is None or command.callback.__module__ == module.__name__)
+    ]
+
+
 def discover_commands() -> list[click.Command]:
-    """Click commands defined at the top level of the modules in this package."""
+    """The commands of every module in this package, in module-name order."""
     found: list[click.Command] = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for value in vars(module).values():
-            defined_here = getattr(value, "callback", None) is not None and (
-                value.callback.__module__ == module.__name__
-            )
-            if isinstance(value, click.Command) and defined_here:
-                found.append(value)
+        found.extend(_commands_of(importlib.import_module(f"{__name__}.{info.name}")))
     return found
 
 
