@@ -9,12 +9,14 @@ from api.auth import current_user, requires
 from api.schemas.privacy import (
     ConsentChangeSchema,
     ConsentsSchema,
+    DeclineSchema,
+    MyAssignmentSchema,
     PersonalDataSchema,
 )
 from api.smorest import Blueprint
 from models import db
 from models.account import CONSENT_PURPOSES
-from services import personal_data
+from services import offers, personal_data
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="My own personal data")
 
@@ -71,3 +73,42 @@ class MyConsent(MethodView):
             actor=current_user(),
         )
         return personal_data.current_consents(session=db.session, person_id=_my_person_id())
+
+
+@blp.route("/assignments")
+class MyAssignments(MethodView):
+    @requires("person")
+    @blp.response(200, MyAssignmentSchema(many=True))
+    def get(self):
+        """My shifts: offers to answer, confirmed seats, and past service."""
+        return offers.my_assignments(session=db.session, person_id=_my_person_id())
+
+
+@blp.route("/assignments/<int:assignment_id>/accept")
+class AcceptOffer(MethodView):
+    @requires("person")
+    @blp.response(200, MyAssignmentSchema)
+    def post(self, assignment_id):
+        """Accept an offer: the seat is confirmed and kept by every later run."""
+        return offers.respond(
+            session=db.session,
+            assignment_id=assignment_id,
+            person_id=_my_person_id(),
+            accept=True,
+        )
+
+
+@blp.route("/assignments/<int:assignment_id>/decline")
+class DeclineOffer(MethodView):
+    @requires("person")
+    @blp.arguments(DeclineSchema)
+    @blp.response(200, MyAssignmentSchema)
+    def post(self, answer, assignment_id):
+        """Decline an offer (a reason is optional); later runs will not offer that shift again."""
+        return offers.respond(
+            session=db.session,
+            assignment_id=assignment_id,
+            person_id=_my_person_id(),
+            accept=False,
+            reason=answer["reason"],
+        )

@@ -33,6 +33,25 @@ class PersonalDataSchema(Schema):
     consents = fields.List(fields.Dict(), required=True)
 
 
+class MyAssignmentSchema(Schema):
+    """A seat as its holder sees it: when, where and what, never who else."""
+
+    id = fields.Integer()
+    status = fields.String()
+    position_id = fields.Integer()
+    shift_id = fields.Integer()
+    starts_at = fields.DateTime(attribute="shift.starts_at")
+    ends_at = fields.DateTime(attribute="shift.ends_at")
+    need_title = fields.String(attribute="shift.need.title")
+    need_kind = fields.String(attribute="shift.need.kind")
+    responded_at = fields.DateTime(allow_none=True)
+    decline_reason = fields.String(allow_none=True)
+
+
+class DeclineSchema(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
 class ErasureSchema(Schema):
     person_id = fields.Integer(required=True)
     erased_at = fields.DateTime(required=True)

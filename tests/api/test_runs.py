@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
-
 import pytest
 
 from models import db
 from services import runs
 from tests.factories import (
-    WEEK_START,
-    AvailabilityWindowFactory,
-    CommunityFactory,
-    NeedFactory,
     PersonFactory,
-    PositionFactory,
-    ShiftFactory,
 )
+from tests.scenarios import small_week
 
 URL = "/api/v1/runs"
 
 
 @pytest.fixture
 def setting(app):
-    community = CommunityFactory()
-    people = [PersonFactory(community_id=community.id) for _ in range(2)]
-    for person in people:
-        AvailabilityWindowFactory(person=person, weekday=0, start_time=time(9), end_time=time(17))
-    shift = ShiftFactory(
-        need=NeedFactory(community_id=community.id),
-        starts_at=WEEK_START + timedelta(hours=1),
-        ends_at=WEEK_START + timedelta(hours=3),
-    )
-    position = PositionFactory(shift=shift, count=2, min_count=1)
-    db.session.commit()
-    return {
-        "scope": f"community:{community.id}",
-        "people": people,
-        "shift": shift,
-        "position": position,
-    }
+    return small_week(people=2, min_count=1)
 
 
 def _queue(client, headers, setting, **extra):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,34 +15,18 @@ from services.errors import Conflict, Invalid
 from tests.factories import (
     WEEK_START,
     AssignmentFactory,
-    AvailabilityWindowFactory,
     CommunityFactory,
-    NeedFactory,
-    PersonFactory,
     PositionFactory,
     ShiftFactory,
 )
+from tests.scenarios import WEEK, small_week
 
 TZ = "Asia/Shanghai"
-WEEK = "2026-W49"  # Monday 2026-11-30; WEEK_START is its 09:00 in Asia/Shanghai
 
 
 @pytest.fixture
 def week(app):
-    """Three volunteers free Monday 09:00-17:00 and one shift needing two of them."""
-    community = CommunityFactory()
-    people = [PersonFactory(community_id=community.id) for _ in range(3)]
-    for person in people:
-        AvailabilityWindowFactory(person=person, weekday=0, start_time=time(9), end_time=time(17))
-    need = NeedFactory(community_id=community.id, priority=4)
-    shift = ShiftFactory(
-        need=need,
-        starts_at=WEEK_START + timedelta(hours=1),
-        ends_at=WEEK_START + timedelta(hours=3),
-    )
-    position = PositionFactory(shift=shift, count=2, min_count=2)
-    db.session.commit()
-    return {"community": community, "people": people, "shift": shift, "position": position}
+    return small_week()
 
 
 def _solved(week, **kwargs):
