@@ -26,7 +26,15 @@ class Problems(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="The community does not exist")
     @blp.alt_response(422, schema=ErrorSchema, description="The week is not an ISO week")
     def get(self, args):
-        """Export the problem of an ISO week, optionally of one community."""
+        """Export the problem of an ISO week, optionally of one community.
+
+        The week runs from Monday 00:00 to the next Monday 00:00 in the service's timezone.
+        Shifts of recurring needs are generated for the week first. With `community`, the
+        shifts are those of the community's needs and the people are the community's active
+        people plus anyone holding a confirmed seat on one of those shifts; without it, all
+        active needs and people. Confirmed assignments are `fixed`, declined ones
+        `forbidden`, completed ones before the week `history`.
+        """
         problem = service.export_problem(
             session=db.session,
             week=args["week"],

@@ -1,0 +1,73 @@
+"""Organizations and the communities they serve: create, read, update, delete and list."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest.error_handler import ErrorSchema
+
+from api.schemas.organizations import (
+    OrganizationCreateSchema,
+    OrganizationQueryArgsSchema,
+    OrganizationSchema,
+    OrganizationUpdateSchema,
+)
+from api.smorest import Blueprint
+from models import db
+from services import organizations as service
+
+blp = Blueprint(
+    "organizations",
+    __name__,
+    url_prefix="/organizations",
+    description="Social work organizations, social organizations, residents' committees, teams",
+)
+
+
+@blp.route("")
+class Organizations(MethodView):
+    @blp.arguments(OrganizationQueryArgsSchema, location="query")
+    @blp.response(200, OrganizationSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """List organizations, filtered by kind, served community or part of the name."""
+        items, total = service.list_organizations(
+            session=db.session,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            **args,
+        )
+        pagination_parameters.item_count = total
+        return items
+
+    @blp.arguments(OrganizationCreateSchema)
+    @blp.response(201, OrganizationSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="The name is taken")
+    def post(self, data):
+        """Create an organization and say which communities it serves."""
+        return service.create_organization(session=db.session, data=data)
+
+
+@blp.route("/<int:organization_id>")
+class OrganizationById(MethodView):
+    @blp.response(200, OrganizationSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such organization")
+    def get(self, organization_id):
+        """Get an organization."""
+        return service.get_organization(session=db.session, organization_id=organization_id)
+
+    @blp.arguments(OrganizationUpdateSchema)
+    @blp.response(200, OrganizationSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such organization")
+    @blp.alt_response(409, schema=ErrorSchema, description="The name is taken")
+    def patch(self, data, organization_id):
+        """Change some fields of an organization; `community_ids` replaces the whole list."""
+        return service.update_organization(
+            session=db.session, organization_id=organization_id, data=data
+        )
+
+    @blp.response(204)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such organization")
+    @blp.alt_response(409, schema=ErrorSchema, description="It has posted needs")
+    def delete(self, organization_id):
+        """Delete an organization that has posted no needs."""
+        service.delete_organization(session=db.session, organization_id=organization_id)

@@ -1,0 +1,177 @@
+"""People: create, read, update, delete, and the list with the filters coordinators need."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import String, cast, exists, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from models import Assignment, Community, Organization, Person, PersonSkill, Skill
+from services.communities import lookup, page_of
+from services.errors import Conflict, Invalid, NotFound
+from services.person_availability import free_throughout, may_cover
+
+# Languages a person may speak, as ISO 639 codes (639-3 for the Chinese languages, whose
+# 639-1 code "zh" would not tell Mandarin from Cantonese).
+LANGUAGES = {
+    "cmn": "Mandarin (普通话)",
+    "yue": "Cantonese (粤语)",
+    "hak": "Hakka (客家话)",
+    "nan": "Min Nan, incl. Teochew and Hokkien (闽南语/潮汕话)",
+    "wuu": "Wu, incl. Shanghainese (吴语)",
+    "csl": "Chinese Sign Language (中国手语)",
+    "en": "English",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "fr": "French",
+}
+
+
+def get_person(*, session: Session, person_id: int) -> Person:
+    person = lookup(session, Person, person_id)
+    if person is None:
+        raise NotFound(f"person {person_id} not found")
+    return person
+
+
+def list_people(
+    *,
+    session: Session,
+    page: int,
+    page_size: int,
+    timezone: str,
+    today: date | None = None,
+    community_id: int | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    q: str | None = None,
+    language: str | None = None,
+    skill: str | None = None,
+    min_level: int | None = None,
+    available_from: datetime | None = None,
+    available_to: datetime | None = None,
+) -> tuple[Sequence[Person], int]:
+    """People matching every filter given, ordered by id.
+
+    `skill` (a code) counts only if not expired as of `today` (default: today in `timezone`)
+    and held at `min_level` or more. `available_from`/`available_to`: free for the whole window.
+    """
+    conditions = []
+    if community_id is not None:
+        conditions.append(Person.community_id == community_id)
+    if role is not None:
+        conditions.append(Person.role == role)
+    if active is not None:
+        conditions.append(Person.active.is_(active))
+    if q:
+        conditions.append(Person.name.icontains(q, autoescape=True))
+    if language is not None:
+        # Codes are validated [a-z]{2,3}, and JSON text quotes each one, so this matches an
+        # element exactly, on SQLite and PostgreSQL alike.
+        conditions.append(cast(Person.languages, String).contains(f'"{language}"'))
+    if skill is not None:
+        today = today or datetime.now(ZoneInfo(timezone)).date()
+        conditions.append(
+            exists().where(
+                PersonSkill.person_id == Person.id,
+                PersonSkill.skill_id == Skill.id,
+                Skill.code == skill,
+                PersonSkill.level >= (min_level or 1),
+                or_(PersonSkill.expires_on.is_(None), PersonSkill.expires_on >= today),
+            )
+        )
+    stmt = (
+        select(Person)
+        .options(selectinload(Person.skills).selectinload(PersonSkill.skill))
+        .where(*conditions)
+        .order_by(Person.id)
+    )
+    if available_from is None or available_to is None:
+        return page_of(session, stmt, page=page, page_size=page_size)
+
+    # Free for a window needs the expansion: prefilter in SQL, expand the candidates, then page.
+    candidates = session.scalars(
+        select(Person.id)
+        .where(*conditions, may_cover(Person.id, available_from, timezone))
+        .order_by(Person.id)
+    ).all()
+    free = free_throughout(session, candidates, available_from, available_to, timezone)
+    ids = [i for i in candidates if i in free]
+    first = (page - 1) * page_size
+    chosen = ids[first : first + page_size]
+    if not chosen:
+        return [], len(ids)
+    return session.scalars(stmt.where(Person.id.in_(chosen))).all(), len(ids)
+
+
+def _check_references(session: Session, data: dict[str, Any], own_id: int | None) -> None:
+    errors: dict[str, list[str]] = {}
+    community_id = data.get("community_id")
+    if community_id is not None and lookup(session, Community, community_id) is None:
+        errors["community_id"] = [f"no community with id {community_id}"]
+    organization_ids = data.get("preferred_organization_ids") or []
+    if organization_ids:
+        known = set(
+            session.scalars(select(Organization.id).where(Organization.id.in_(organization_ids)))
+        )
+        missing = [i for i in organization_ids if i not in known]
+        if missing:
+            errors["preferred_organization_ids"] = [f"no organization with id {i}" for i in missing]
+    if errors:
+        raise Invalid("unknown reference", errors=errors)
+    external_id = data.get("external_id")
+    if external_id is not None:
+        stmt = select(Person.id).where(Person.external_id == external_id)
+        if own_id is not None:
+            stmt = stmt.where(Person.id != own_id)
+        clash = session.scalar(stmt)
+        if clash is not None:
+            raise Conflict(
+                f"external id {external_id!r} already belongs to person {clash}",
+                errors={"external_id": ["already used by another person"]},
+            )
+
+
+def create_person(*, session: Session, data: dict[str, Any]) -> Person:
+    _check_references(session, data, None)
+    person = Person(**data)
+    session.add(person)
+    session.commit()
+    return person
+
+
+def update_person(*, session: Session, person_id: int, data: dict[str, Any]) -> Person:
+    person = get_person(session=session, person_id=person_id)
+    _check_references(session, data, person.id)
+    lat, lon = data.get("lat", person.lat), data.get("lon", person.lon)
+    if (lat is None) != (lon is None):
+        missing = "lon" if lon is None else "lat"
+        raise Invalid("incomplete location", errors={missing: ["give lat and lon together"]})
+    for name, value in data.items():
+        setattr(person, name, value)
+    session.commit()
+    return person
+
+
+def delete_person(*, session: Session, person_id: int) -> None:
+    """Delete a person with their skills and availability; never one with assignments.
+
+    Service records are kept for years (DOMAIN.md): a person with assignments is deactivated
+    or has their personal data erased instead, which keeps the hours under a pseudonym.
+    """
+    person = get_person(session=session, person_id=person_id)
+    assigned = session.scalar(
+        select(Assignment.id).where(Assignment.person_id == person_id).limit(1)
+    )
+    if assigned is not None:
+        raise Conflict(
+            f"person {person_id} has assignment records, which must be kept; set active to "
+            "false, or erase their personal data (POST /api/v1/privacy/people/<id>/erase)",
+            errors={"person_id": ["has assignment records"]},
+        )
+    session.delete(person)
+    session.commit()

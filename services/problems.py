@@ -1,0 +1,294 @@
+"""Use case: export the matching problem of one ISO week, optionally for one community."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from models import (
+    Assignment,
+    AvailabilityException,
+    AvailabilityWindow,
+    Community,
+    Need,
+    Person,
+    PersonSkill,
+    Position,
+    PositionSkill,
+    Shift,
+    Skill,
+)
+from services.availability import DatedException, WeeklyWindow, expand_availability
+from services.errors import Invalid, NotFound
+from services.mappers import PERSON_COLUMNS, PersonRows, ShiftRows, build_problem
+from services.shifts import generate_shifts_for_horizon
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+# Service before the horizon that counts as a person's recent load (fairness term).
+RECENT_DAYS = 28
+DEFAULT_TRAVEL_BUFFER_MINUTES = 30
+
+
+def parse_week(week: str, *, timezone: str, field: str = "week") -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00 of ISO week `YYYY-Www`, aware in `timezone`."""
+    match = _WEEK.match(week.strip()) if isinstance(week, str) else None
+    try:
+        if match is None:
+            raise ValueError
+        monday = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        raise Invalid(
+            "bad week", errors={field: [f"give an ISO week such as 2026-W49, got {week!r}"]}
+        ) from None
+    tz = ZoneInfo(timezone)
+    start = datetime.combine(monday, time(), tzinfo=tz)
+    end = datetime.combine(monday + timedelta(days=7), time(), tzinfo=tz)
+    return start, end
+
+
+def export_problem(
+    *,
+    session: Session,
+    week: str,
+    timezone: str,
+    community_id: int | None = None,
+    travel_buffer_minutes: int = DEFAULT_TRAVEL_BUFFER_MINUTES,
+) -> dict:
+    """The problem file (a JSON-ready dict) of ISO week `week`, optionally of one community.
+
+    Shifts of recurring needs are generated for the week first (and committed). In a
+    community's problem, shifts are those of the community's needs and people are the
+    community's active people, plus anyone holding a confirmed seat on one of those shifts
+    (a seat that stands uses the position whatever the person's community).
+    """
+    start, end = parse_week(week, timezone=timezone)
+    if community_id is not None and session.get(Community, community_id) is None:
+        raise NotFound(
+            f"community {community_id} not found",
+            errors={"community": [f"no community with id {community_id}"]},
+        )
+    generate_shifts_for_horizon(
+        session=session, start=start, end=end, timezone=timezone, community_id=community_id
+    )
+    return load_problem_rows(
+        session=session,
+        start=start,
+        end=end,
+        timezone=timezone,
+        community_id=community_id,
+        travel_buffer_minutes=travel_buffer_minutes,
+    )
+
+
+def load_problem_rows(
+    *,
+    session: Session,
+    start: datetime,
+    end: datetime,
+    timezone: str,
+    community_id: int | None = None,
+    travel_buffer_minutes: int = DEFAULT_TRAVEL_BUFFER_MINUTES,
+) -> dict:
+    """Read the horizon's shifts and people with a fixed number of set-based queries, then map.
+
+    Reads only: shifts must already exist (see `export_problem`).
+    """
+    shift_ids = _shift_scope(start, end, community_id)
+    person_ids = _person_scope(shift_ids, community_id)
+    shifts = _load_shifts(session, shift_ids)
+    people = _load_people(session, person_ids, start=start, end=end, timezone=timezone)
+    return build_problem(
+        timezone=timezone,
+        start=start,
+        end=end,
+        people=people,
+        shifts=shifts,
+        fixed=_pairs(session, shift_ids, "confirmed", Assignment.position_id),
+        forbidden=_pairs(session, shift_ids, "declined", Assignment.shift_id),
+        history=_history(session, person_ids, shift_ids, before=start),
+        travel_buffer_minutes=travel_buffer_minutes,
+    )
+
+
+# --- scopes, as subqueries so that no query carries thousands of ids ---
+
+
+def _shift_scope(start: datetime, end: datetime, community_id: int | None) -> Select:
+    query = (
+        select(Shift.id)
+        .join(Need, Need.id == Shift.need_id)
+        .where(
+            Need.active.is_(True),
+            Shift.cancelled.is_(False),
+            Shift.starts_at >= start,
+            Shift.starts_at < end,
+        )
+    )
+    if community_id is not None:
+        query = query.where(Need.community_id == community_id)
+    return query
+
+
+def _person_scope(shift_ids: Select, community_id: int | None) -> Select:
+    in_scope = Person.active.is_(True)
+    if community_id is not None:
+        in_scope = and_(in_scope, Person.community_id == community_id)
+    holds_seat = Person.id.in_(
+        select(Assignment.person_id).where(
+            Assignment.status == "confirmed", Assignment.shift_id.in_(shift_ids)
+        )
+    )
+    return select(Person.id).where(or_(in_scope, holds_seat))
+
+
+# --- loaders ---
+
+
+def _load_shifts(session: Session, shift_ids: Select) -> list[ShiftRows]:
+    rows = session.execute(
+        select(Shift, Need)
+        .join(Need, Need.id == Shift.need_id)
+        .where(Shift.id.in_(shift_ids))
+        .order_by(Shift.starts_at, Shift.id)
+    ).all()
+    requirements: dict[int, dict[str, int]] = defaultdict(dict)
+    for position_id, code, level in session.execute(
+        select(PositionSkill.position_id, Skill.code, PositionSkill.min_level)
+        .join(Skill, Skill.id == PositionSkill.skill_id)
+        .join(Position, Position.id == PositionSkill.position_id)
+        .where(Position.shift_id.in_(shift_ids))
+    ):
+        requirements[position_id][code] = level
+    positions: dict[int, list] = defaultdict(list)
+    for position in session.scalars(
+        select(Position).where(Position.shift_id.in_(shift_ids)).order_by(Position.id)
+    ):
+        positions[position.shift_id].append((position, requirements.get(position.id, {})))
+    return [
+        ShiftRows(shift=shift, need=need, positions=positions.get(shift.id, []))
+        for shift, need in rows
+    ]
+
+
+def _load_people(
+    session: Session, person_ids: Select, *, start: datetime, end: datetime, timezone: str
+) -> list[PersonRows]:
+    # Plain column rows, not ORM objects: a city's week has tens of thousands of people.
+    people = {
+        p.id: PersonRows(person=p)
+        for p in session.execute(
+            select(*PERSON_COLUMNS).where(Person.id.in_(person_ids)).order_by(Person.id)
+        )
+    }
+    # An expired skill does not count; one expiring during the week still does on its first day.
+    first_day = start.astimezone(ZoneInfo(timezone)).date()
+    for person_id, code, level in session.execute(
+        select(PersonSkill.person_id, Skill.code, PersonSkill.level)
+        .join(Skill, Skill.id == PersonSkill.skill_id)
+        .where(
+            PersonSkill.person_id.in_(person_ids),
+            or_(PersonSkill.expires_on.is_(None), PersonSkill.expires_on >= first_day),
+        )
+    ):
+        people[person_id].skills[code] = level
+    windows: dict[int, list[WeeklyWindow]] = defaultdict(list)
+    for person_id, *window in session.execute(
+        select(
+            AvailabilityWindow.person_id,
+            AvailabilityWindow.weekday,
+            AvailabilityWindow.start_time,
+            AvailabilityWindow.end_time,
+            AvailabilityWindow.valid_from,
+            AvailabilityWindow.valid_until,
+        ).where(AvailabilityWindow.person_id.in_(person_ids))
+    ):
+        windows[person_id].append(WeeklyWindow(*window))
+    exceptions: dict[int, list[DatedException]] = defaultdict(list)
+    for person_id, kind, starts_at, ends_at in session.execute(
+        select(
+            AvailabilityException.person_id,
+            AvailabilityException.kind,
+            AvailabilityException.starts_at,
+            AvailabilityException.ends_at,
+        ).where(
+            AvailabilityException.person_id.in_(person_ids),
+            AvailabilityException.starts_at < end,
+            AvailabilityException.ends_at > start,
+        )
+    ):
+        exceptions[person_id].append(DatedException(kind, starts_at, ends_at))
+    for person_id, rows in people.items():
+        rows.availability = expand_availability(
+            windows.get(person_id, ()),
+            exceptions.get(person_id, ()),
+            start=start,
+            end=end,
+            timezone=timezone,
+        )
+    for person_id, (points, minutes) in person_workload(session, person_ids, before=start).items():
+        if person_id in people:
+            people[person_id].points = points
+            people[person_id].recent_minutes = minutes
+    return list(people.values())
+
+
+def person_workload(
+    session: Session, person_ids: Select, *, before: datetime
+) -> dict[int, tuple[int, int]]:
+    """(points, recent minutes) per person: the one place the incentive ledgers will plug in.
+
+    Points are 0 until the points ledger exists; recent minutes are the minutes of
+    `completed` assignments on shifts starting in the RECENT_DAYS days before `before`.
+    """
+    workload: dict[int, tuple[int, int]] = {}
+    for person_id, starts_at, ends_at in session.execute(
+        select(Assignment.person_id, Shift.starts_at, Shift.ends_at)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .where(
+            Assignment.status == "completed",
+            Assignment.person_id.in_(person_ids),
+            Shift.starts_at >= before - timedelta(days=RECENT_DAYS),
+            Shift.starts_at < before,
+        )
+    ):
+        minutes = int((ends_at - starts_at).total_seconds() // 60)
+        points, total = workload.get(person_id, (0, 0))
+        workload[person_id] = (points, total + minutes)
+    return workload
+
+
+def _pairs(session: Session, shift_ids: Select, status: str, other) -> set[tuple[int, int]]:
+    """(person id, `other` id) of the assignments with `status` on the horizon's shifts."""
+    return {
+        (person_id, other_id)
+        for person_id, other_id in session.execute(
+            select(Assignment.person_id, other)
+            .where(Assignment.status == status, Assignment.shift_id.in_(shift_ids))
+            .distinct()
+        )
+    }
+
+
+def _history(
+    session: Session, person_ids: Select, shift_ids: Select, *, before: datetime
+) -> dict[tuple[int, int], int]:
+    """Completed assignments per (person, need) on shifts before the horizon, for the
+    needs that have shifts in the horizon."""
+    need_ids = select(Shift.need_id).where(Shift.id.in_(shift_ids))
+    query = (
+        select(Assignment.person_id, Shift.need_id, func.count())
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .where(
+            Assignment.status == "completed",
+            Shift.starts_at < before,
+            Shift.need_id.in_(need_ids),
+            Assignment.person_id.in_(person_ids),
+        )
+        .group_by(Assignment.person_id, Shift.need_id)
+    )
+    return {(p, n): count for p, n, count in session.execute(query)}

@@ -1,0 +1,132 @@
+"""The demo seed: realistic mix, deterministic, refuses to overwrite, exports a real problem."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from datetime import date, time
+
+import pytest
+from sqlalchemy import func, select
+
+from matching.io import load_problem
+from models import Need, Organization, Person, Skill
+from models.need import NEED_KINDS
+from services.demo import seed_demo
+from services.errors import Conflict
+from services.problems import export_problem
+
+TZ = "Asia/Shanghai"
+TODAY = date(2026, 11, 26)  # a Thursday: the coming week is 2026-W49
+COMING_WEEK = "2026-W49"
+
+
+def seed(session, **kwargs):
+    return seed_demo(session=session, timezone=TZ, today=TODAY, **kwargs)
+
+
+def renumbered(problem: dict) -> str:
+    """The problem as JSON with ids counted from 1 per kind: sequences differ between runs."""
+    text = json.dumps(problem, sort_keys=True, ensure_ascii=False)
+    ids = re.findall(r'"([psqro])(\d+)"', text)
+    low = {kind: min(int(n) for k, n in ids if k == kind) for kind, _ in ids}
+    return re.sub(r'"([psqro])(\d+)"', lambda m: f'"{m[1]}{int(m[2]) - low[m[1]] + 1}"', text)
+
+
+def test_people_mix_roles_languages_and_time_patterns(session):
+    summary = seed(session)
+
+    people = session.scalars(select(Person)).all()
+    assert summary.people == len(people) == 300
+    roles = Counter(p.role for p in people)
+    assert roles == {"social_worker": 30, "volunteer": 210, "resident_activist": 60}
+    languages = Counter(code for p in people for code in p.languages)
+    assert languages["yue"] > 150 and languages["cmn"] > 150
+    assert any(p.languages == ["yue"] for p in people)  # Cantonese-only elders exist
+    assert len({p.name for p in people}) > 200
+    assert all(23.11 < p.lat < 23.145 and 113.25 < p.lon < 113.295 for p in people)
+
+    def windows(person):
+        return {(w.weekday, w.start_time, w.end_time) for w in person.windows}
+
+    weekday_mornings = [p for p in people if any(d < 5 and a <= time(9) for d, a, _ in windows(p))]
+    weekend_only = [p for p in people if windows(p) and all(d >= 5 for d, _, _ in windows(p))]
+    evenings = [p for p in people if any(d < 5 and a >= time(18) for d, a, _ in windows(p))]
+    assert len(weekday_mornings) > 50 and len(weekend_only) > 20 and len(evenings) > 30
+
+
+def test_catalogue_organizations_and_needs(session):
+    seed(session)
+
+    skills = session.scalars(select(Skill)).all()
+    assert {"elderly_care", "counseling", "legal_advice", "first_aid", "cantonese_opera"} <= {
+        s.code for s in skills
+    }
+    assert all(s.name_zh and s.name_en for s in skills)
+    kinds = {o.kind for o in session.scalars(select(Organization))}
+    assert kinds == {
+        "social_work_organization",
+        "social_organization",
+        "residents_committee",
+        "volunteer_team",
+    }
+    needs = session.scalars(select(Need)).all()
+    assert 38 <= len(needs) <= 45
+    assert {n.kind for n in needs} == set(NEED_KINDS)
+    recurring = [n for n in needs if n.recurrence_rule]
+    assert 10 <= len(recurring) < len(needs)
+    visits = [n for n in needs if n.kind == "elderly_visit" and n.recurrence_rule]
+    assert all(n.requires_background_check and n.language == "yue" for n in visits)
+
+
+def test_coming_week_exports_a_real_problem(session):
+    seed(session)
+
+    problem = export_problem(session=session, week=COMING_WEEK, timezone=TZ)
+
+    loaded = load_problem(problem)
+    assert len(loaded.people) > 250
+    assert len(loaded.shifts) >= 25
+    assert len({s.kind for s in loaded.shifts}) >= 8
+    assert sum(1 for p in loaded.people if p.availability) > 250
+    assert loaded.fixed and loaded.forbidden and loaded.history
+    assert any(p.recent_minutes > 0 for p in loaded.people)
+    roles = {q.role for s in loaded.shifts for q in s.positions}
+    assert {"social_worker", "volunteer", "resident_activist", "any"} <= roles
+
+
+@pytest.mark.slow
+def test_seed_is_deterministic(session):
+    seed(session)
+    first = export_problem(session=session, week=COMING_WEEK, timezone=TZ)
+
+    seed(session, reset=True)
+    second = export_problem(session=session, week=COMING_WEEK, timezone=TZ)
+
+    assert renumbered(first) == renumbered(second)
+    assert first["people"] and first["shifts"] and first["history"]
+
+
+def test_refuses_when_people_exist_and_reset_wipes(session):
+    seed(session)
+
+    with pytest.raises(Conflict) as caught:
+        seed(session)
+    summary = seed(session, reset=True)
+
+    assert "reset" in caught.value.errors
+    assert summary.people == session.scalar(select(func.count()).select_from(Person)) == 300
+
+
+def test_seed_demo_command(app, session):
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["seed-demo", "--today", "2026-11-26"])
+    again = runner.invoke(args=["seed-demo", "--today", "2026-11-26"])
+
+    assert first.exit_code == 0, first.output
+    assert "seeded 300 people" in first.output
+    assert again.exit_code != 0
+    assert "--reset" in again.output
+    assert "Traceback" not in again.output
