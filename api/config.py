@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from services.runs import RunSettings
 
 ENV_PREFIX = "LINKAGE_"
 
@@ -20,6 +23,15 @@ def check_config(config: dict[str, Any]) -> None:
         raise RuntimeError("LINKAGE_PASSWORD_PROFILE other than 'production' is for tests only")
 
 
+def run_settings(config: Mapping[str, Any]) -> RunSettings:
+    """The matching-run settings of an app's configuration."""
+    return RunSettings(
+        timezone=config["LINKAGE_TIMEZONE"],
+        workers=config["LINKAGE_SOLVER_WORKERS"],
+        travel_buffer_minutes=config["LINKAGE_TRAVEL_BUFFER_MINUTES"],
+    )
+
+
 def load_config(instance_path: str) -> dict[str, Any]:
     """Settings read from LINKAGE_* variables; nothing secret lives in the repository."""
     env = os.environ
@@ -30,6 +42,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         or default_database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "LINKAGE_TIMEZONE": env.get(ENV_PREFIX + "TIMEZONE", "Asia/Shanghai"),
+        # Minutes a person needs between shifts at different places (rule 9 of the problem file).
+        "LINKAGE_TRAVEL_BUFFER_MINUTES": int(env.get(ENV_PREFIX + "TRAVEL_BUFFER_MINUTES", "30")),
         "LINKAGE_SOLVER_TIME_LIMIT": float(env.get(ENV_PREFIX + "SOLVER_TIME_LIMIT", "30")),
         "LINKAGE_SOLVER_WORKERS": int(env.get(ENV_PREFIX + "SOLVER_WORKERS", "2")),
         "LINKAGE_PASSWORD_PROFILE": env.get(ENV_PREFIX + "PASSWORD_PROFILE", "production"),
@@ -51,9 +65,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
         "API_SPEC_OPTIONS": {
-            "info": {
-                "description": "Volunteer and social-worker matching for urban communities."
-            }
+            "info": {"description": "Volunteer and social-worker matching for urban communities."}
         },
         "JSON_SORT_KEYS": False,
     }

@@ -6,7 +6,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -32,7 +32,7 @@ from services import audit
 from services.communities import page_of
 from services.errors import Conflict, Invalid, NotFound
 from services.mappers import database_id, person_key, position_key, shift_key
-from services.problems import export_problem, parse_week
+from services.problems import DEFAULT_TRAVEL_BUFFER_MINUTES, export_problem, parse_week
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,16 @@ _SCOPE = re.compile(r"^(all|community:(\d+)|street:(.{1,80}))$")
 WEIGHT_NAMES = tuple(f.name for f in fields(Weights))
 MAX_TIME_LIMIT_S = 600.0
 Progress = Callable[[float, float | None, float], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """How runs are built and solved on this installation (from the app's configuration)."""
+
+    timezone: str = "Asia/Shanghai"
+    workers: int = 2
+    seed: int = 0
+    travel_buffer_minutes: int = DEFAULT_TRAVEL_BUFFER_MINUTES
 
 
 def parse_scope(scope: str, *, field: str = "scope") -> tuple[int | None, str | None]:
@@ -207,13 +217,19 @@ def _apply_overrides(session: Session, problem: dict[str, Any]) -> None:
     problem["forbidden"] = [{"person_id": p, "shift_id": s} for p, s in sorted(forbidden)]
 
 
-def build_run_problem(*, session: Session, run: MatchingRun, timezone: str) -> dict[str, Any]:
+def build_run_problem(
+    *, session: Session, run: MatchingRun, settings: RunSettings
+) -> dict[str, Any]:
     """The problem file of a run: the scope's week, the coordinators' overrides, its weights."""
     community_id, street = parse_scope(run.scope)
     if street is not None:
         raise Invalid("street scope", errors={"scope": ["street scopes are not exported yet"]})
     problem = export_problem(
-        session=session, week=run.week, timezone=timezone, community_id=community_id
+        session=session,
+        week=run.week,
+        timezone=settings.timezone,
+        community_id=community_id,
+        travel_buffer_minutes=settings.travel_buffer_minutes,
     )
     _apply_overrides(session, problem)
     problem["weights"] = {**problem.get("weights", {}), **run.weights}
@@ -278,9 +294,7 @@ def solve_run(
     *,
     session: Session,
     run_id: int,
-    timezone: str,
-    workers: int = 2,
-    seed: int = 0,
+    settings: RunSettings,
     progress: Progress | None = None,
 ) -> MatchingRun:
     """Solve a taken (`solving`) run and store its problem, solution and proposals.
@@ -291,9 +305,11 @@ def solve_run(
     if run.status != "solving":
         raise Conflict(f"run {run_id} is {run.status}; take it first")
     try:
-        problem_dict = build_run_problem(session=session, run=run, timezone=timezone)
+        problem_dict = build_run_problem(session=session, run=run, settings=settings)
         problem = load_problem(problem_dict)
-        config = engine.SolverConfig(time_limit_s=run.time_limit_s, workers=workers, seed=seed)
+        config = engine.SolverConfig(
+            time_limit_s=run.time_limit_s, workers=settings.workers, seed=settings.seed
+        )
         solution = engine.solve(problem, config, progress)
         solution_dict = solution_to_dict(solution)
         run.problem = problem_dict
@@ -331,18 +347,12 @@ def _fail(session: Session, run_id: int, reason: str) -> None:
 
 
 def run_next(
-    *, session: Session, timezone: str, workers: int = 2, progress: Progress | None = None
+    *, session: Session, settings: RunSettings, progress: Progress | None = None
 ) -> MatchingRun | None:
     """Take and solve the oldest queued run, if any."""
     while (run_id := next_queued_run_id(session=session)) is not None:
         if take_run(session=session, run_id=run_id):
-            return solve_run(
-                session=session,
-                run_id=run_id,
-                timezone=timezone,
-                workers=workers,
-                progress=progress,
-            )
+            return solve_run(session=session, run_id=run_id, settings=settings, progress=progress)
     return None
 
 

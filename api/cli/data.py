@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -50,10 +51,6 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def _timezone() -> str:
-    # Imported here: command discovery inspects module attributes, and a module-level
-    # `current_app` proxy raises outside an application context.
-    from flask import current_app
-
     return current_app.config["LINKAGE_TIMEZONE"]
 
 
@@ -120,7 +117,11 @@ def export_problem_command(week: str, community: int | None, output: Path | None
     """Export the matching problem of a week as JSON (docs/problem-format.md)."""
     problem = _run(
         lambda: problems.export_problem(
-            session=db.session, week=week, community_id=community, timezone=_timezone()
+            session=db.session,
+            week=week,
+            community_id=community,
+            timezone=_timezone(),
+            travel_buffer_minutes=current_app.config["LINKAGE_TRAVEL_BUFFER_MINUTES"],
         )
     )
     _write(json.dumps(problem, ensure_ascii=False, indent=2) + "\n", output)

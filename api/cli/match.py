@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import click
@@ -10,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from api.cli.solve import ProgressLine
+from api.config import run_settings
 from matching.io import load_problem, solution_from_dict
 from matching.report import format_summary, summarize
 from models import db
@@ -28,12 +30,9 @@ def _fail(error: ServiceError) -> None:
 def _solve_and_report(run_id: int, workers: int, quiet: bool) -> None:
     progress = None if quiet else ProgressLine(sys.stderr)
     try:
+        settings = replace(run_settings(current_app.config), workers=workers)
         run = runs.solve_run(
-            session=db.session,
-            run_id=run_id,
-            timezone=current_app.config["LINKAGE_TIMEZONE"],
-            workers=workers,
-            progress=progress,
+            session=db.session, run_id=run_id, settings=settings, progress=progress
         )
     finally:
         if progress is not None:
@@ -124,7 +123,7 @@ def publish_command(run_id):
 @click.option("--workers", type=click.IntRange(1, 64), default=None)
 def work_command(workers):
     """Solve every queued run (those queued through the API), oldest first."""
-    timezone = current_app.config["LINKAGE_TIMEZONE"]
-    workers = workers or current_app.config["LINKAGE_SOLVER_WORKERS"]
-    while run := runs.run_next(session=db.session, timezone=timezone, workers=workers):
+    settings = run_settings(current_app.config)
+    settings = replace(settings, workers=workers or settings.workers)
+    while run := runs.run_next(session=db.session, settings=settings):
         click.echo(f"run {run.id} ({run.scope}, {run.week}): {run.status}")

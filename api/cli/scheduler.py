@@ -11,6 +11,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from api.config import run_settings
 from models import db
 from services import runs, scheduling
 from services.scheduling import WeeklySchedule
@@ -32,12 +33,7 @@ def weekly_job(scope: str, schedule: WeeklySchedule) -> None:
 def queue_job() -> None:
     """Solve runs queued through the API."""
     with _app.app_context():
-        config = current_app.config
-        while runs.run_next(
-            session=db.session,
-            timezone=config["LINKAGE_TIMEZONE"],
-            workers=config["LINKAGE_SOLVER_WORKERS"],
-        ):
+        while runs.run_next(session=db.session, settings=run_settings(current_app.config)):
             pass
 
 
@@ -53,12 +49,7 @@ def _claim_and_solve(scope: str, schedule: WeeklySchedule, now: datetime) -> lis
     for run in created:
         log.info("claimed run %s for %s %s", run.id, scope, run.week)
         if runs.take_run(session=db.session, run_id=run.id):
-            runs.solve_run(
-                session=db.session,
-                run_id=run.id,
-                timezone=config["LINKAGE_TIMEZONE"],
-                workers=config["LINKAGE_SOLVER_WORKERS"],
-            )
+            runs.solve_run(session=db.session, run_id=run.id, settings=run_settings(config))
     return [run.id for run in created]
 
 

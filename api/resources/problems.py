@@ -40,6 +40,7 @@ class Problems(MethodView):
             week=args["week"],
             community_id=args.get("community"),
             timezone=current_app.config["LINKAGE_TIMEZONE"],
+            travel_buffer_minutes=current_app.config["LINKAGE_TRAVEL_BUFFER_MINUTES"],
         )
         # Already JSON-ready: skip a schema dump that would cost seconds for a city's week.
         return jsonify(problem)

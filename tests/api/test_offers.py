@@ -11,6 +11,7 @@ from services.mappers import person_key, position_key, shift_key
 from tests.scenarios import WEEK, small_week
 
 TZ = "Asia/Shanghai"
+SETTINGS = runs.RunSettings(timezone=TZ, workers=1)
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def offered(app):
         session=db.session, scope=scene["scope"], week=WEEK, timezone=TZ, time_limit_s=5
     )
     runs.take_run(session=db.session, run_id=run.id)
-    runs.solve_run(session=db.session, run_id=run.id, timezone=TZ, workers=1)
+    runs.solve_run(session=db.session, run_id=run.id, settings=SETTINGS)
     runs.publish_run(session=db.session, run_id=run.id, actor=None)
     scene["offers"] = db.session.scalars(
         select(Assignment).where(Assignment.status == "offered")
@@ -35,7 +36,7 @@ def _as(sign_in, assignment):
 
 def _later_problem(scene):
     run = runs.queue_run(session=db.session, scope=scene["scope"], week=WEEK, timezone=TZ)
-    return runs.build_run_problem(session=db.session, run=run, timezone=TZ)
+    return runs.build_run_problem(session=db.session, run=run, settings=SETTINGS)
 
 
 def test_my_assignments_lists_only_my_offers(client, sign_in, offered):

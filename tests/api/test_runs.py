@@ -33,7 +33,8 @@ def test_queue_returns_202_and_does_not_solve(client, sign_in, setting):
 def test_review_then_publish(client, sign_in, setting, app):
     headers = sign_in("coordinator")
     run_id = _queue(client, headers, setting).json["id"]
-    solved = runs.run_next(session=db.session, timezone=app.config["LINKAGE_TIMEZONE"], workers=1)
+    settings = runs.RunSettings(timezone=app.config["LINKAGE_TIMEZONE"], workers=1)
+    solved = runs.run_next(session=db.session, settings=settings)
     assert solved.id == run_id and solved.status == "solved", solved.error
     review = client.get(f"{URL}/{run_id}/review", headers=headers).json
     assert review["by_priority"][0]["filled"] == 2

@@ -22,6 +22,7 @@ from tests.factories import (
 from tests.scenarios import WEEK, small_week
 
 TZ = "Asia/Shanghai"
+SETTINGS = runs.RunSettings(timezone=TZ, workers=1)
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def _solved(week, **kwargs):
         **kwargs,
     )
     assert runs.take_run(session=db.session, run_id=run.id)
-    return runs.solve_run(session=db.session, run_id=run.id, timezone=TZ, workers=1)
+    return runs.solve_run(session=db.session, run_id=run.id, settings=SETTINGS)
 
 
 def _statuses(run_id):

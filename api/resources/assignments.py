@@ -1,0 +1,74 @@
+"""Assignments: manual placement of people on positions and their status changes."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from api.schemas.assignments import (
+    AssignmentCreateSchema,
+    AssignmentQueryArgsSchema,
+    AssignmentSchema,
+    AssignmentUpdateSchema,
+)
+from api.schemas.positions import ID_MAX
+from api.smorest import Blueprint
+from models import db
+from services import assignments as assignments_service
+
+blp = Blueprint(
+    "assignments",
+    __name__,
+    url_prefix="/assignments",
+    description="People on positions: proposed, offered, confirmed, declined, cancelled, "
+    "completed, no_show",
+)
+
+
+@blp.route("")
+class Assignments(MethodView):
+    @blp.arguments(AssignmentQueryArgsSchema, location="query")
+    @blp.response(200, AssignmentSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """List assignments."""
+        items, total = assignments_service.list_assignments(
+            session=db.session,
+            filters=filters,
+            offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return items
+
+    @blp.arguments(AssignmentCreateSchema)
+    @blp.response(201, AssignmentSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data):
+        """Assign a person to a position by hand (double-booking and capacity checked)."""
+        return assignments_service.create_assignment(session=db.session, **data)
+
+
+@blp.route(f"/<int(max={ID_MAX}):assignment_id>")
+class AssignmentById(MethodView):
+    @blp.response(200, AssignmentSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, assignment_id):
+        """Get an assignment."""
+        return assignments_service.get_assignment(session=db.session, assignment_id=assignment_id)
+
+    @blp.arguments(AssignmentUpdateSchema)
+    @blp.response(200, AssignmentSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def patch(self, changes, assignment_id):
+        """Change status (along the allowed transitions), pinned or decline_reason."""
+        return assignments_service.update_assignment(
+            session=db.session, assignment_id=assignment_id, changes=changes
+        )
+
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def delete(self, assignment_id):
+        """Delete a mistaken assignment (completed ones are kept as service records)."""
+        assignments_service.delete_assignment(session=db.session, assignment_id=assignment_id)

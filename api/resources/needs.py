@@ -1,0 +1,143 @@
+"""Needs: CRUD, their shifts, template positions and shift generation from a recurrence."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+
+from api.schemas.needs import (
+    NeedCreatedSchema,
+    NeedCreateSchema,
+    NeedQueryArgsSchema,
+    NeedSchema,
+    NeedUpdateSchema,
+)
+from api.schemas.positions import ID_MAX, PositionCreateSchema, PositionSchema
+from api.schemas.shifts import HorizonSchema, ShiftCreateSchema, ShiftQueryArgsSchema, ShiftSchema
+from api.smorest import Blueprint
+from models import db
+from services import needs as needs_service
+from services import positions as positions_service
+from services import shifts as shifts_service
+
+blp = Blueprint(
+    "needs",
+    __name__,
+    url_prefix="/needs",
+    description="Needs posted by organizations: one-off shifts or a recurrence",
+)
+
+
+def _timezone() -> str:
+    return current_app.config["LINKAGE_TIMEZONE"]
+
+
+@blp.route("")
+class Needs(MethodView):
+    @blp.arguments(NeedQueryArgsSchema, location="query")
+    @blp.response(200, NeedSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """List needs."""
+        items, total = needs_service.list_needs(
+            session=db.session,
+            filters=filters,
+            offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return items
+
+    @blp.arguments(NeedCreateSchema)
+    @blp.response(201, NeedCreatedSchema)
+    def post(self, data):
+        """Create a need with one-off shifts or a recurrence."""
+        return needs_service.create_need(session=db.session, data=data, timezone=_timezone())
+
+
+@blp.route(f"/<int(max={ID_MAX}):need_id>")
+class NeedById(MethodView):
+    @blp.response(200, NeedSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, need_id):
+        """Get a need."""
+        return needs_service.get_need(session=db.session, need_id=need_id)
+
+    @blp.arguments(NeedUpdateSchema)
+    @blp.response(200, NeedSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def patch(self, changes, need_id):
+        """Change a need."""
+        return needs_service.update_need(
+            session=db.session, need_id=need_id, changes=changes, timezone=_timezone()
+        )
+
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def delete(self, need_id):
+        """Delete a need with its shifts (refused once someone has served on it)."""
+        needs_service.delete_need(session=db.session, need_id=need_id)
+
+
+@blp.route(f"/<int(max={ID_MAX}):need_id>/shifts")
+class NeedShifts(MethodView):
+    @blp.arguments(ShiftQueryArgsSchema, location="query")
+    @blp.response(200, ShiftSchema(many=True))
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.paginate()
+    def get(self, filters, need_id, pagination_parameters):
+        """List a need's shifts."""
+        items, total = shifts_service.list_shifts(
+            session=db.session,
+            filters=filters,
+            need_id=need_id,
+            offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return items
+
+    @blp.arguments(ShiftCreateSchema)
+    @blp.response(201, ShiftSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data, need_id):
+        """Add a one-off shift to a need."""
+        return shifts_service.create_shift(session=db.session, need_id=need_id, data=data)
+
+
+@blp.route(f"/<int(max={ID_MAX}):need_id>/generate-shifts")
+class NeedGenerateShifts(MethodView):
+    @blp.arguments(HorizonSchema)
+    @blp.response(200, ShiftSchema(many=True))
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, horizon, need_id):
+        """Generate a recurring need's shifts in [start, end) (idempotent, at most 62 days)."""
+        return shifts_service.generate_need_shifts(
+            session=db.session,
+            need_id=need_id,
+            start=horizon["start"],
+            end=horizon["end"],
+            timezone=_timezone(),
+        )
+
+
+@blp.route(f"/<int(max={ID_MAX}):need_id>/positions")
+class NeedTemplatePositions(MethodView):
+    @blp.response(200, PositionSchema(many=True))
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, need_id):
+        """List a recurring need's template positions."""
+        return positions_service.list_template_positions(session=db.session, need_id=need_id)
+
+    @blp.arguments(PositionCreateSchema)
+    @blp.response(201, PositionSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data, need_id):
+        """Add a template position to a recurring need (used by shifts generated later)."""
+        return positions_service.create_template_position(
+            session=db.session, need_id=need_id, data=data
+        )

@@ -1,0 +1,43 @@
+"""Positions: read, change and delete one seat definition of a shift or template."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from api.schemas.positions import ID_MAX, PositionSchema, PositionUpdateSchema
+from api.smorest import Blueprint
+from models import db
+from services import positions as positions_service
+
+blp = Blueprint(
+    "positions",
+    __name__,
+    url_prefix="/positions",
+    description="Positions to fill: role, skill minimums, count and min_count",
+)
+
+
+@blp.route(f"/<int(max={ID_MAX}):position_id>")
+class PositionById(MethodView):
+    @blp.response(200, PositionSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, position_id):
+        """Get a position."""
+        return positions_service.get_position(session=db.session, position_id=position_id)
+
+    @blp.arguments(PositionUpdateSchema)
+    @blp.response(200, PositionSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def patch(self, changes, position_id):
+        """Change a position (skills, when given, replace every requirement)."""
+        return positions_service.update_position(
+            session=db.session, position_id=position_id, changes=changes
+        )
+
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def delete(self, position_id):
+        """Delete a position and its assignments (refused once someone has served on it)."""
+        positions_service.delete_position(session=db.session, position_id=position_id)

@@ -1,0 +1,73 @@
+"""Shifts: list across needs, read, move, cancel, delete; their positions."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from api.schemas.positions import ID_MAX, PositionCreateSchema, PositionSchema
+from api.schemas.shifts import ShiftQueryArgsSchema, ShiftSchema, ShiftUpdateSchema
+from api.smorest import Blueprint
+from models import db
+from services import positions as positions_service
+from services import shifts as shifts_service
+
+blp = Blueprint("shifts", __name__, url_prefix="/shifts", description="Dated occurrences of needs")
+
+
+@blp.route("")
+class Shifts(MethodView):
+    @blp.arguments(ShiftQueryArgsSchema, location="query")
+    @blp.response(200, ShiftSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """List shifts, with their positions and filled counts."""
+        items, total = shifts_service.list_shifts(
+            session=db.session,
+            filters=filters,
+            offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return items
+
+
+@blp.route(f"/<int(max={ID_MAX}):shift_id>")
+class ShiftById(MethodView):
+    @blp.response(200, ShiftSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, shift_id):
+        """Get a shift."""
+        return shifts_service.get_shift(session=db.session, shift_id=shift_id)
+
+    @blp.arguments(ShiftUpdateSchema)
+    @blp.response(200, ShiftSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def patch(self, changes, shift_id):
+        """Move or cancel a shift."""
+        return shifts_service.update_shift(session=db.session, shift_id=shift_id, changes=changes)
+
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def delete(self, shift_id):
+        """Delete a shift (refused once someone has served on it; cancel it instead)."""
+        shifts_service.delete_shift(session=db.session, shift_id=shift_id)
+
+
+@blp.route(f"/<int(max={ID_MAX}):shift_id>/positions")
+class ShiftPositions(MethodView):
+    @blp.response(200, PositionSchema(many=True))
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, shift_id):
+        """List a shift's positions."""
+        return positions_service.list_shift_positions(session=db.session, shift_id=shift_id)
+
+    @blp.arguments(PositionCreateSchema)
+    @blp.response(201, PositionSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, data, shift_id):
+        """Add a position to a shift."""
+        return positions_service.create_shift_position(
+            session=db.session, shift_id=shift_id, data=data
+        )
