@@ -6,10 +6,12 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 from api.config import check_config, load_config
 from api.errors import register_errorhandlers
 from api.extensions import api, limiter, migrate
+from api.schemas.fields import MAX_ID
 from models import db
 
 
@@ -35,8 +37,23 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a positive id that fits the database's 32-bit integers."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
     from api.resources import discover_blueprints
+
+    # Larger ids could never match a row: the route answers 404 before any query.
+    app.url_map.converters["int"] = IdConverter
+    api.register_converter(
+        IdConverter, lambda _: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    )
 
     for blueprint in discover_blueprints():
         api.register_blueprint(blueprint, url_prefix="/api/v1" + blueprint.url_prefix)

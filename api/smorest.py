@@ -23,3 +23,11 @@ class Schema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+
+class PartialSchema(Schema):
+    """Base of PATCH schemas: every field optional, none of them nullable unless declared."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AuditEvent, User
-from services.communities import page_of
+from services.queries import page_of
 
 
 def record(
@@ -34,7 +34,7 @@ def record(
 
 
 def list_events(
-    *, session: Session, page: int, page_size: int, **filters: object
+    *, session: Session, offset: int, limit: int | None, **filters: object
 ) -> tuple[Sequence[AuditEvent], int]:
     """Audit events, newest first, matching every filter given (column = value)."""
     stmt = (
@@ -42,4 +42,4 @@ def list_events(
         .where(*(getattr(AuditEvent, key) == value for key, value in filters.items()))
         .order_by(AuditEvent.id.desc())
     )
-    return page_of(session, stmt, page=page, page_size=page_size)
+    return page_of(session, stmt, offset=offset, limit=limit)

@@ -1,40 +1,16 @@
-"""Communities (社区): create, read, update, delete and list, and a shared page helper."""
+"""Communities (社区): create, read, update, delete and list."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Community
 from services.errors import Conflict, NotFound
-
-T = TypeVar("T")
-M = TypeVar("M")
-
-
-def page_of(
-    session: Session, stmt: Select[tuple[T]], *, page: int, page_size: int
-) -> tuple[Sequence[T], int]:
-    """One page of `stmt`'s rows (it must be ordered) and the total row count."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    offset = (page - 1) * page_size
-    # A page past the end needs no query (and a huge offset would overflow the database's int).
-    if offset >= total:
-        return [], total
-    return session.scalars(stmt.offset(offset).limit(page_size)).unique().all(), total
-
-
-# Ids are 32-bit in PostgreSQL, and SQLite's driver overflows past 64 bits: a larger id in a
-# URL cannot name anything, so it is looked up as nothing.
-MAX_ID = 2**31 - 1
-
-
-def lookup(session: Session, model: type[M], ident: int) -> M | None:
-    """`session.get` for an id from a URL, which may be out of any database's range."""
-    return session.get(model, ident) if 0 < ident <= MAX_ID else None
+from services.queries import lookup, page_of
 
 
 def get_community(*, session: Session, community_id: int) -> Community:
@@ -47,8 +23,8 @@ def get_community(*, session: Session, community_id: int) -> Community:
 def list_communities(
     *,
     session: Session,
-    page: int,
-    page_size: int,
+    offset: int,
+    limit: int | None,
     district: str | None = None,
     street: str | None = None,
     q: str | None = None,
@@ -61,7 +37,7 @@ def list_communities(
         stmt = stmt.where(Community.street == street)
     if q:
         stmt = stmt.where(Community.name.icontains(q, autoescape=True))
-    return page_of(session, stmt, page=page, page_size=page_size)
+    return page_of(session, stmt, offset=offset, limit=limit)
 
 
 def _check_unique(session: Session, community: Community) -> None:

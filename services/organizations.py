@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Community, Need, Organization
-from services.communities import lookup, page_of
 from services.errors import Conflict, Invalid, NotFound
+from services.queries import lookup, page_of
 
 
 def get_organization(*, session: Session, organization_id: int) -> Organization:
@@ -23,8 +23,8 @@ def get_organization(*, session: Session, organization_id: int) -> Organization:
 def list_organizations(
     *,
     session: Session,
-    page: int,
-    page_size: int,
+    offset: int,
+    limit: int | None,
     kind: str | None = None,
     community_id: int | None = None,
     q: str | None = None,
@@ -41,7 +41,7 @@ def list_organizations(
         stmt = stmt.where(Organization.communities.any(Community.id == community_id))
     if q:
         stmt = stmt.where(Organization.name.icontains(q, autoescape=True))
-    return page_of(session, stmt, page=page, page_size=page_size)
+    return page_of(session, stmt, offset=offset, limit=limit)
 
 
 def _communities(session: Session, ids: Iterable[int]) -> list[Community]:

@@ -11,9 +11,9 @@ from sqlalchemy import String, cast, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Assignment, Community, Organization, Person, PersonSkill, Skill
-from services.communities import lookup, page_of
 from services.errors import Conflict, Invalid, NotFound
 from services.person_availability import free_throughout, may_cover
+from services.queries import lookup, page_of
 
 # Languages a person may speak, as ISO 639 codes (639-3 for the Chinese languages, whose
 # 639-1 code "zh" would not tell Mandarin from Cantonese).
@@ -41,8 +41,8 @@ def get_person(*, session: Session, person_id: int) -> Person:
 def list_people(
     *,
     session: Session,
-    page: int,
-    page_size: int,
+    offset: int,
+    limit: int | None,
     timezone: str,
     today: date | None = None,
     community_id: int | None = None,
@@ -91,7 +91,7 @@ def list_people(
         .order_by(Person.id)
     )
     if available_from is None or available_to is None:
-        return page_of(session, stmt, page=page, page_size=page_size)
+        return page_of(session, stmt, offset=offset, limit=limit)
 
     # Free for a window needs the expansion: prefilter in SQL, expand the candidates, then page.
     candidates = session.scalars(
@@ -101,8 +101,7 @@ def list_people(
     ).all()
     free = free_throughout(session, candidates, available_from, available_to, timezone)
     ids = [i for i in candidates if i in free]
-    first = (page - 1) * page_size
-    chosen = ids[first : first + page_size]
+    chosen = ids[offset : None if limit is None else offset + limit]
     if not chosen:
         return [], len(ids)
     return session.scalars(stmt.where(Person.id.in_(chosen))).all(), len(ids)

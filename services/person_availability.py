@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from models import AvailabilityException, AvailabilityWindow, Person
 from services.availability import DatedException, WeeklyWindow, expand_availability
-from services.communities import lookup
 from services.errors import Invalid, NotFound
 from services.intervals import Interval
+from services.queries import lookup
 
 DEFAULT_HORIZON = timedelta(days=7)
 MAX_HORIZON = timedelta(days=62)

@@ -29,10 +29,10 @@ from models import (
 )
 from models.db import utcnow
 from services import audit
-from services.communities import page_of
 from services.errors import Conflict, Invalid, NotFound
 from services.mappers import database_id, person_key, position_key, shift_key
 from services.problems import DEFAULT_TRAVEL_BUFFER_MINUTES, export_problem, parse_week
+from services.queries import page_of
 
 log = logging.getLogger(__name__)
 
@@ -530,8 +530,8 @@ def _changes(session: Session, run: MatchingRun) -> dict[str, list[dict[str, int
 def list_runs(
     *,
     session: Session,
-    page: int,
-    page_size: int,
+    offset: int,
+    limit: int | None,
     scope: str | None = None,
     week: str | None = None,
     status: str | None = None,
@@ -545,5 +545,5 @@ def list_runs(
     ):
         if value is not None:
             stmt = stmt.where(column == value)
-    found, total = page_of(session, stmt, page=page, page_size=page_size)
+    found, total = page_of(session, stmt, offset=offset, limit=limit)
     return list(found), total

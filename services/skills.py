@@ -11,8 +11,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import Person, PersonSkill, PositionSkill, Skill
-from services.communities import lookup, page_of
 from services.errors import Conflict, Invalid, NotFound
+from services.queries import lookup, page_of
 
 _CODE = re.compile(r"[a-z0-9_]{2,64}")
 
@@ -27,8 +27,8 @@ def get_skill(*, session: Session, skill_id: int) -> Skill:
 def list_skills(
     *,
     session: Session,
-    page: int,
-    page_size: int,
+    offset: int,
+    limit: int | None,
     category: str | None = None,
     q: str | None = None,
 ) -> tuple[Sequence[Skill], int]:
@@ -44,7 +44,7 @@ def list_skills(
                 Skill.name_zh.icontains(q, autoescape=True),
             )
         )
-    return page_of(session, stmt, page=page, page_size=page_size)
+    return page_of(session, stmt, offset=offset, limit=limit)
 
 
 def _check_code(session: Session, code: str, own_id: int | None) -> None:

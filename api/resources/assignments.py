@@ -10,7 +10,6 @@ from api.schemas.assignments import (
     AssignmentSchema,
     AssignmentUpdateSchema,
 )
-from api.schemas.positions import ID_MAX
 from api.smorest import Blueprint
 from models import db
 from services import assignments as assignments_service
@@ -48,7 +47,7 @@ class Assignments(MethodView):
         return assignments_service.create_assignment(session=db.session, **data)
 
 
-@blp.route(f"/<int(max={ID_MAX}):assignment_id>")
+@blp.route("/<int:assignment_id>")
 class AssignmentById(MethodView):
     @blp.response(200, AssignmentSchema)
     @blp.alt_response(404, response="NOT_FOUND")

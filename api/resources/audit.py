@@ -23,8 +23,8 @@ class AuditEvents(MethodView):
         """Audit events, newest first, filtered by action, subject or actor."""
         events, total = audit.list_events(
             session=db.session,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
+            offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size,
             **filters,
         )
         pagination_parameters.item_count = total

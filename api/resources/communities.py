@@ -29,8 +29,8 @@ class Communities(MethodView):
         """List communities, filtered by district, street or part of the name."""
         items, total = service.list_communities(
             session=db.session,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
+            offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size,
             **args,
         )
         pagination_parameters.item_count = total

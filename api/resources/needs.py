@@ -12,7 +12,7 @@ from api.schemas.needs import (
     NeedSchema,
     NeedUpdateSchema,
 )
-from api.schemas.positions import ID_MAX, PositionCreateSchema, PositionSchema
+from api.schemas.positions import PositionCreateSchema, PositionSchema
 from api.schemas.shifts import HorizonSchema, ShiftCreateSchema, ShiftQueryArgsSchema, ShiftSchema
 from api.smorest import Blueprint
 from models import db
@@ -55,7 +55,7 @@ class Needs(MethodView):
         return needs_service.create_need(session=db.session, data=data, timezone=_timezone())
 
 
-@blp.route(f"/<int(max={ID_MAX}):need_id>")
+@blp.route("/<int:need_id>")
 class NeedById(MethodView):
     @blp.response(200, NeedSchema)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -80,7 +80,7 @@ class NeedById(MethodView):
         needs_service.delete_need(session=db.session, need_id=need_id)
 
 
-@blp.route(f"/<int(max={ID_MAX}):need_id>/shifts")
+@blp.route("/<int:need_id>/shifts")
 class NeedShifts(MethodView):
     @blp.arguments(ShiftQueryArgsSchema, location="query")
     @blp.response(200, ShiftSchema(many=True))
@@ -107,7 +107,7 @@ class NeedShifts(MethodView):
         return shifts_service.create_shift(session=db.session, need_id=need_id, data=data)
 
 
-@blp.route(f"/<int(max={ID_MAX}):need_id>/generate-shifts")
+@blp.route("/<int:need_id>/generate-shifts")
 class NeedGenerateShifts(MethodView):
     @blp.arguments(HorizonSchema)
     @blp.response(200, ShiftSchema(many=True))
@@ -124,7 +124,7 @@ class NeedGenerateShifts(MethodView):
         )
 
 
-@blp.route(f"/<int(max={ID_MAX}):need_id>/positions")
+@blp.route("/<int:need_id>/positions")
 class NeedTemplatePositions(MethodView):
     @blp.response(200, PositionSchema(many=True))
     @blp.alt_response(404, response="NOT_FOUND")

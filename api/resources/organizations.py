@@ -32,8 +32,8 @@ class Organizations(MethodView):
         """List organizations, filtered by kind, served community or part of the name."""
         items, total = service.list_organizations(
             session=db.session,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
+            offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size,
             **args,
         )
         pagination_parameters.item_count = total

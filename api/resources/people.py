@@ -40,8 +40,8 @@ class People(MethodView):
         """List people by community, role, language, skill and level, or free time."""
         items, total = service.list_people(
             session=db.session,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
+            offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size,
             timezone=current_app.config["LINKAGE_TIMEZONE"],
             **args,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.schemas.positions import ID_MAX, PositionSchema, PositionUpdateSchema
+from api.schemas.positions import PositionSchema, PositionUpdateSchema
 from api.smorest import Blueprint
 from models import db
 from services import positions as positions_service
@@ -17,7 +17,7 @@ blp = Blueprint(
 )
 
 
-@blp.route(f"/<int(max={ID_MAX}):position_id>")
+@blp.route("/<int:position_id>")
 class PositionById(MethodView):
     @blp.response(200, PositionSchema)
     @blp.alt_response(404, response="NOT_FOUND")

@@ -32,8 +32,8 @@ class Runs(MethodView):
         """Matching runs, newest first."""
         found, total = runs.list_runs(
             session=db.session,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
+            offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size,
             **filters,
         )
         pagination_parameters.item_count = total

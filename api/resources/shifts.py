@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.schemas.positions import ID_MAX, PositionCreateSchema, PositionSchema
+from api.schemas.positions import PositionCreateSchema, PositionSchema
 from api.schemas.shifts import ShiftQueryArgsSchema, ShiftSchema, ShiftUpdateSchema
 from api.smorest import Blueprint
 from models import db
@@ -31,7 +31,7 @@ class Shifts(MethodView):
         return items
 
 
-@blp.route(f"/<int(max={ID_MAX}):shift_id>")
+@blp.route("/<int:shift_id>")
 class ShiftById(MethodView):
     @blp.response(200, ShiftSchema)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -55,7 +55,7 @@ class ShiftById(MethodView):
         shifts_service.delete_shift(session=db.session, shift_id=shift_id)
 
 
-@blp.route(f"/<int(max={ID_MAX}):shift_id>/positions")
+@blp.route("/<int:shift_id>/positions")
 class ShiftPositions(MethodView):
     @blp.response(200, PositionSchema(many=True))
     @blp.alt_response(404, response="NOT_FOUND")

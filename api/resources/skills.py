@@ -27,8 +27,8 @@ class Skills(MethodView):
         """List skills, filtered by category or part of the code or names."""
         items, total = service.list_skills(
             session=db.session,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
+            offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size,
             **args,
         )
         pagination_parameters.item_count = total

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate, validates_schema
 
-from api.schemas.positions import body_id, id_field, strict_bool
+from api.schemas.fields import identifier, strict_bool
 from api.schemas.shifts import aware, check_order
 from api.smorest import Schema
 from models.assignment import ASSIGNMENT_SOURCES, ASSIGNMENT_STATUSES
@@ -31,8 +31,8 @@ class AssignmentSchema(Schema):
 
 
 class AssignmentCreateSchema(Schema):
-    person_id = body_id(required=True)
-    position_id = body_id(required=True)
+    person_id = identifier(required=True)
+    position_id = identifier(required=True)
     status = fields.String(load_default="proposed", validate=validate.OneOf(CREATE_STATUSES))
     pinned = strict_bool(load_default=False)
 
@@ -54,9 +54,9 @@ class StatusList(fields.List):
 
 
 class AssignmentQueryArgsSchema(Schema):
-    person_id = id_field()
-    shift_id = id_field()
-    need_id = id_field()
+    person_id = identifier(strict=False)
+    shift_id = identifier(strict=False)
+    need_id = identifier(strict=False)
     status = StatusList(
         fields.String(validate=validate.OneOf(ASSIGNMENT_STATUSES)),
         metadata={"description": "repeat it or separate statuses with commas"},

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.schemas.communities import PartialSchema, text
-from api.smorest import Schema
+from api.schemas.fields import text
+from api.smorest import PartialSchema, Schema
 from models.person import EXCEPTION_KINDS
 
 HHMM = "%H:%M"

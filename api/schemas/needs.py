@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.schemas.positions import (
-    PositionCreateSchema,
-    PositionSchema,
-    body_id,
-    id_field,
-    strict_bool,
-    strict_int,
-)
+from api.schemas.fields import identifier, strict_bool, strict_int
+from api.schemas.positions import PositionCreateSchema, PositionSchema
 from api.schemas.shifts import ShiftCreateSchema, ShiftSchema, aware, check_order
 from api.smorest import Schema
 from models.need import NEED_KINDS, POINTS_TIERS
@@ -76,8 +70,8 @@ class NeedCreatedSchema(NeedSchema):
 
 
 class _NeedFields(Schema):
-    organization_id = body_id()
-    community_id = body_id(allow_none=True)
+    organization_id = identifier()
+    community_id = identifier(allow_none=True)
     kind = fields.String(validate=validate.OneOf(NEED_KINDS))
     title = fields.String(validate=validate.Length(min=1, max=200))
     description = fields.String(validate=validate.Length(max=10_000))
@@ -92,7 +86,7 @@ class _NeedFields(Schema):
 
 
 class NeedCreateSchema(_NeedFields):
-    organization_id = body_id(required=True)
+    organization_id = identifier(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(NEED_KINDS))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     shifts = fields.List(
@@ -139,8 +133,8 @@ class NeedUpdateSchema(_NeedFields):
 
 class NeedQueryArgsSchema(Schema):
     kind = fields.String(validate=validate.OneOf(NEED_KINDS))
-    organization_id = id_field()
-    community_id = id_field()
+    organization_id = identifier(strict=False)
+    community_id = identifier(strict=False)
     priority_min = fields.Integer(validate=validate.Range(min=1, max=5))
     recurring = fields.Boolean()
     active = fields.Boolean()

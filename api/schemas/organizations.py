@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from api.schemas.communities import PartialSchema, identifier, text
-from api.smorest import Schema
+from api.schemas.fields import identifier, text
+from api.smorest import PartialSchema, Schema
 from models.community import ORGANIZATION_KINDS
 
 KIND_DESCRIPTION = "One of: " + ", ".join(ORGANIZATION_KINDS)

@@ -11,9 +11,9 @@ from datetime import timedelta
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from api.schemas.availability import Moment
-from api.schemas.communities import MAX_ID, PartialSchema, identifier, text
+from api.schemas.fields import MAX_ID, identifier, text
 from api.schemas.skills import skill_code
-from api.smorest import Schema
+from api.smorest import PartialSchema, Schema
 from models.need import NEED_KINDS
 from models.person import PERSON_ROLES
 from services.people import LANGUAGES

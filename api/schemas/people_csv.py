@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from api.schemas.communities import identifier
+from api.schemas.fields import identifier
 from api.smorest import Schema
 
 

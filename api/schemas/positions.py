@@ -4,32 +4,11 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from api.schemas.fields import strict_int
 from api.smorest import Schema
 from models.need import POSITION_ROLES
 
 MAX_COUNT = 500
-# Ids are 32-bit integers in PostgreSQL: a larger one must be a 422/404, never a 500.
-ID_MAX = 2**31 - 1
-
-
-def id_field(**kwargs) -> fields.Integer:
-    """A database id: a positive 32-bit integer (strings refused in bodies)."""
-    return fields.Integer(validate=validate.Range(min=1, max=ID_MAX), **kwargs)
-
-
-def strict_int(**kwargs) -> fields.Integer:
-    """An integer field that refuses strings and floats in JSON bodies."""
-    return fields.Integer(strict=True, **kwargs)
-
-
-def body_id(**kwargs) -> fields.Integer:
-    """An id in a JSON body: a JSON integer within ID_MAX."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=ID_MAX), **kwargs)
-
-
-def strict_bool(**kwargs) -> fields.Boolean:
-    """A boolean field that accepts only JSON true/false, not "yes" or 1."""
-    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
 
 
 def skill_levels(**kwargs) -> fields.Dict:

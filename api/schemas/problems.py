@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from api.schemas.communities import identifier
+from api.schemas.fields import identifier
 from api.smorest import Schema
 
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.schemas.positions import PositionCreateSchema, PositionSchema, id_field, strict_bool
+from api.schemas.fields import identifier, strict_bool
+from api.schemas.positions import PositionCreateSchema, PositionSchema
 from api.smorest import Schema
 from models.need import NEED_KINDS
 
@@ -69,8 +70,8 @@ class ShiftQueryArgsSchema(Schema):
     starts_from = aware(metadata={"description": "shifts starting at or after this time"})
     starts_to = aware(metadata={"description": "shifts starting before this time"})
     need_kind = fields.String(validate=validate.OneOf(NEED_KINDS))
-    community_id = id_field()
-    organization_id = id_field()
+    community_id = identifier(strict=False)
+    organization_id = identifier(strict=False)
     cancelled = fields.Boolean()
 
     @validates_schema

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from api.schemas.communities import PartialSchema, text
-from api.smorest import Schema
+from api.schemas.fields import text
+from api.smorest import PartialSchema, Schema
 
 CODE_PATTERN = r"^[a-z0-9_]{2,64}$"
 CODE_DESCRIPTION = "Stable code: 2-64 characters of a-z, 0-9 and _"
