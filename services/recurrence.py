@@ -14,6 +14,33 @@ MAX_OCCURRENCES_PER_HORIZON = 1000
 # More often than daily is not a volunteer shift pattern, and would explode a horizon.
 ALLOWED_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 _FREQ = re.compile(r"(?:^|;)FREQ=([A-Z]+)", re.IGNORECASE)
+_PART = re.compile(r"(?:^|;)(BYHOUR|BYMINUTE|BYSECOND|INTERVAL)=([^;]*)", re.IGNORECASE)
+_UNTIL_UTC = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
+
+
+def _local_until(text: str, tz: ZoneInfo) -> str:
+    """RFC 5545 writes UNTIL in UTC (...Z); the rule runs on local wall-clock time, so convert."""
+
+    def to_local(match: re.Match[str]) -> str:
+        moment = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+        return "UNTIL=" + moment.astimezone(tz).strftime("%Y%m%dT%H%M%S")
+
+    return _UNTIL_UTC.sub(to_local, text)
+
+
+def _check_parts(text: str, field: str) -> None:
+    for name, value in _PART.findall(text):
+        if name.upper() != "INTERVAL":
+            raise Invalid(
+                "bad recurrence",
+                errors={
+                    field: [f"{name.upper()} is not used: the time of day comes from the start"]
+                },
+            )
+        if not value.isdigit() or int(value) < 1:
+            raise Invalid(
+                "bad recurrence", errors={field: ["INTERVAL must be a whole number >= 1"]}
+            )
 
 
 def parse_rule(rule: str, *, dtstart: datetime, timezone: str, field: str = "recurrence_rule"):
@@ -21,15 +48,19 @@ def parse_rule(rule: str, *, dtstart: datetime, timezone: str, field: str = "rec
 
     Raises Invalid naming `field` for a malformed rule or one more frequent than daily.
     """
-    local_start = dtstart.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+    tz = ZoneInfo(timezone)
+    local_start = dtstart.astimezone(tz).replace(tzinfo=None)
     text = rule.strip()
     if text.upper().startswith("RRULE:"):
         text = text[len("RRULE:") :]
     if not text or "DTSTART" in text.upper() or "\n" in text:
         raise Invalid("bad recurrence", errors={field: ["give one RRULE line, without DTSTART"]})
+    _check_parts(text, field)
     try:
-        parsed = rrulestr(text, dtstart=local_start)
-    except (ValueError, TypeError) as error:
+        parsed = rrulestr(_local_until(text, tz), dtstart=local_start)
+        # Some rules parse but fail when iterated (BYDAY=+9MO): find out now, not in a request.
+        parsed.after(local_start, inc=True)
+    except (ValueError, TypeError, IndexError, OverflowError) as error:
         raise Invalid("bad recurrence", errors={field: [f"not a valid RRULE: {error}"]}) from None
     if not isinstance(parsed, rrule):
         raise Invalid("bad recurrence", errors={field: ["give a single RRULE"]})

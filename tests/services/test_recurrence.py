@@ -150,6 +150,11 @@ def test_parse_rule_returns_a_rule_anchored_at_local_dtstart():
         "DTSTART:20261130T090000\nRRULE:FREQ=DAILY",
         "FREQ=DAILY;DTSTART=20261130T090000",
         "FREQ=DAILY\nFREQ=WEEKLY",
+        "FREQ=WEEKLY;INTERVAL=-1",
+        "FREQ=WEEKLY;INTERVAL=0",
+        "FREQ=MONTHLY;BYDAY=+9MO",  # parses, but fails when iterated
+        "FREQ=DAILY;BYHOUR=9,10,11",  # would sneak past "at most daily"
+        "FREQ=DAILY;BYMINUTE=0,30",
     ],
 )
 def test_bad_rules_are_invalid_naming_recurrence_rule(rule):
@@ -179,3 +184,14 @@ def test_too_many_occurrences_in_a_horizon_is_invalid():
             end=WEEK_START + timedelta(days=60),
         )
     assert "recurrence_rule" in caught.value.errors
+
+
+def test_until_in_utc_as_rfc_5545_writes_it():
+    # 2026-12-02T16:00Z is Thursday 00:00 in Shanghai: Monday and Wednesday remain.
+    occurrences = expand("FREQ=WEEKLY;BYDAY=MO,WE,FR;UNTIL=20261202T160000Z")
+    assert [s for s, _ in occurrences] == [at(11, 30, 9), at(12, 2, 9)]
+
+
+def test_interval_skips_weeks():
+    two_weeks = expand("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO", end=WEEK_START + timedelta(days=28))
+    assert [s for s, _ in two_weeks] == [at(11, 30, 9), at(12, 14, 9)]
