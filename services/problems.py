@@ -57,9 +57,11 @@ def export_problem(
     week: str,
     timezone: str,
     community_id: int | None = None,
+    street: str | None = None,
     travel_buffer_minutes: int = DEFAULT_TRAVEL_BUFFER_MINUTES,
 ) -> dict:
-    """The problem file (a JSON-ready dict) of ISO week `week`, optionally of one community.
+    """The problem file (a JSON-ready dict) of ISO week `week`, of everything, one community or
+    the communities of one street (街道).
 
     Shifts of recurring needs are generated for the week first (and committed). In a
     community's problem, shifts are those of the community's needs and people are the
@@ -72,6 +74,11 @@ def export_problem(
             f"community {community_id} not found",
             errors={"community": [f"no community with id {community_id}"]},
         )
+    if (
+        street is not None
+        and session.scalar(select(Community.id).where(Community.street == street).limit(1)) is None
+    ):
+        raise NotFound(f"no community on street {street!r}", errors={"street": ["unknown street"]})
     generate_shifts_for_horizon(
         session=session, start=start, end=end, timezone=timezone, community_id=community_id
     )
@@ -80,7 +87,7 @@ def export_problem(
         start=start,
         end=end,
         timezone=timezone,
-        community_id=community_id,
+        communities=_communities(community_id, street),
         travel_buffer_minutes=travel_buffer_minutes,
     )
 
@@ -91,15 +98,15 @@ def load_problem_rows(
     start: datetime,
     end: datetime,
     timezone: str,
-    community_id: int | None = None,
+    communities: Select | None = None,
     travel_buffer_minutes: int = DEFAULT_TRAVEL_BUFFER_MINUTES,
 ) -> dict:
     """Read the horizon's shifts and people with a fixed number of set-based queries, then map.
 
     Reads only: shifts must already exist (see `export_problem`).
     """
-    shift_ids = _shift_scope(start, end, community_id)
-    person_ids = _person_scope(shift_ids, community_id)
+    shift_ids = _shift_scope(start, end, communities)
+    person_ids = _person_scope(shift_ids, communities)
     shifts = _load_shifts(session, shift_ids)
     people = _load_people(session, person_ids, start=start, end=end, timezone=timezone)
     return build_problem(
@@ -118,7 +125,16 @@ def load_problem_rows(
 # --- scopes, as subqueries so that no query carries thousands of ids ---
 
 
-def _shift_scope(start: datetime, end: datetime, community_id: int | None) -> Select:
+def _communities(community_id: int | None, street: str | None) -> Select | None:
+    """The ids of the communities in scope, as a subquery (None: all of them)."""
+    if community_id is not None:
+        return select(Community.id).where(Community.id == community_id)
+    if street is not None:
+        return select(Community.id).where(Community.street == street)
+    return None
+
+
+def _shift_scope(start: datetime, end: datetime, communities: Select | None) -> Select:
     query = (
         select(Shift.id)
         .join(Need, Need.id == Shift.need_id)
@@ -129,15 +145,15 @@ def _shift_scope(start: datetime, end: datetime, community_id: int | None) -> Se
             Shift.starts_at < end,
         )
     )
-    if community_id is not None:
-        query = query.where(Need.community_id == community_id)
+    if communities is not None:
+        query = query.where(Need.community_id.in_(communities))
     return query
 
 
-def _person_scope(shift_ids: Select, community_id: int | None) -> Select:
+def _person_scope(shift_ids: Select, communities: Select | None) -> Select:
     in_scope = Person.active.is_(True)
-    if community_id is not None:
-        in_scope = and_(in_scope, Person.community_id == community_id)
+    if communities is not None:
+        in_scope = and_(in_scope, Person.community_id.in_(communities))
     holds_seat = Person.id.in_(
         select(Assignment.person_id).where(
             Assignment.status == "confirmed", Assignment.shift_id.in_(shift_ids)

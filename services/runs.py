@@ -222,13 +222,12 @@ def build_run_problem(
 ) -> dict[str, Any]:
     """The problem file of a run: the scope's week, the coordinators' overrides, its weights."""
     community_id, street = parse_scope(run.scope)
-    if street is not None:
-        raise Invalid("street scope", errors={"scope": ["street scopes are not exported yet"]})
     problem = export_problem(
         session=session,
         week=run.week,
         timezone=settings.timezone,
         community_id=community_id,
+        street=street,
         travel_buffer_minutes=settings.travel_buffer_minutes,
     )
     _apply_overrides(session, problem)

@@ -111,15 +111,19 @@ def export_people_command(output: Path | None, community: int | None) -> None:
 @click.command("export-problem")
 @click.option("--week", required=True, help="ISO week, e.g. 2026-W49.")
 @click.option("--community", type=click.IntRange(min=1), help="Only this community.")
+@click.option("--street", help="Only the communities of this street (街道).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File.")
 @with_appcontext
-def export_problem_command(week: str, community: int | None, output: Path | None) -> None:
+def export_problem_command(
+    week: str, community: int | None, street: str | None, output: Path | None
+) -> None:
     """Export the matching problem of a week as JSON (docs/problem-format.md)."""
     problem = _run(
         lambda: problems.export_problem(
             session=db.session,
             week=week,
             community_id=community,
+            street=street,
             timezone=_timezone(),
             travel_buffer_minutes=current_app.config["LINKAGE_TRAVEL_BUFFER_MINUTES"],
         )

@@ -26,7 +26,7 @@ class Problems(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="The community does not exist")
     @blp.alt_response(422, schema=ErrorSchema, description="The week is not an ISO week")
     def get(self, args):
-        """Export the problem of an ISO week, optionally of one community.
+        """Export the problem of an ISO week, optionally of one community or one street.
 
         The week runs from Monday 00:00 to the next Monday 00:00 in the service's timezone.
         Shifts of recurring needs are generated for the week first. With `community`, the
@@ -39,6 +39,7 @@ class Problems(MethodView):
             session=db.session,
             week=args["week"],
             community_id=args.get("community"),
+            street=args.get("street"),
             timezone=current_app.config["LINKAGE_TIMEZONE"],
             travel_buffer_minutes=current_app.config["LINKAGE_TRAVEL_BUFFER_MINUTES"],
         )

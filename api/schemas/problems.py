@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.schemas.fields import identifier
+from api.schemas.fields import identifier, text
 from api.smorest import Schema
 
 
@@ -20,6 +20,14 @@ class ProblemQueryArgsSchema(Schema):
     community = identifier(
         strict=False, metadata={"description": "Only this community's needs and people"}
     )
+    street = text(
+        80, metadata={"description": "Only the needs and people of this street's communities"}
+    )
+
+    @validates_schema
+    def _one_scope(self, data: dict, **_kwargs: object) -> None:
+        if data.get("community") is not None and data.get("street") is not None:
+            raise ValidationError("give community or street, not both", field_name="street")
 
 
 # The problem file (docs/problem-format.md); these schemas document it, they do not build it.

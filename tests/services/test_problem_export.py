@@ -280,3 +280,25 @@ def test_recurring_needs_get_their_shifts_for_the_week(session):
     )
     # A second export finds the same shifts instead of making more.
     assert [s["id"] for s in export(session)["shifts"]] == [s["id"] for s in shifts]
+
+
+def test_street_scope_takes_the_communities_of_that_street(session):
+    east_a, east_b = CommunityFactory(street="Dongshan"), CommunityFactory(street="Dongshan")
+    west = CommunityFactory(street="Xiguan")
+    people = {c.id: PersonFactory(community_id=c.id) for c in (east_a, east_b, west)}
+    shifts = {}
+    for community in (east_a, east_b, west):
+        shift = ShiftFactory(need=NeedFactory(community_id=community.id))
+        PositionFactory(shift=shift)
+        shifts[community.id] = shift
+    session.commit()
+    problem = export_problem(
+        session=session, week="2026-W49", timezone="Asia/Shanghai", street="Dongshan"
+    )
+    assert {p["id"] for p in problem["people"]} == {f"p{people[c.id].id}" for c in (east_a, east_b)}
+    assert {s["id"] for s in problem["shifts"]} == {f"s{shifts[c.id].id}" for c in (east_a, east_b)}
+
+
+def test_unknown_street_is_not_found(session):
+    with pytest.raises(NotFound):
+        export_problem(session=session, week="2026-W49", timezone="Asia/Shanghai", street="Nowhere")
