@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, g, request
 from werkzeug.routing import IntegerConverter, Map
 
 from api.config import check_config, load_config
@@ -26,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_request_log(app)
     register_commands(app)
     return app
 
@@ -57,6 +60,26 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in discover_blueprints():
         api.register_blueprint(blueprint, url_prefix="/api/v1" + blueprint.url_prefix)
+
+
+def register_request_log(app: Flask) -> None:
+    """One line per request: method, path without its query string, status, milliseconds.
+
+    The query string is left out on purpose: clients put search terms (names, phone numbers)
+    there, and personal data must not reach the logs.
+    """
+    log = logging.getLogger("linkage.request")
+
+    @app.before_request
+    def _start_clock() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _log_request(response: Response) -> Response:
+        started = g.pop("request_started", None)
+        elapsed = (time.perf_counter() - started) * 1000 if started is not None else 0.0
+        log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
+        return response
 
 
 def register_commands(app: Flask) -> None:
