@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import math
-from bisect import bisect_right
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from matching.domain import (
+    EARTH_RADIUS_KM,
     FUNNEL_STAGES,
     Location,
     Person,
@@ -17,12 +17,13 @@ from matching.domain import (
     haversine_km,
 )
 
-# Index granularity. An hour bucket keeps the availability lists short; a 0.05 degree cell
-# (about 5.5 km north-south) keeps the distance lists short for city-sized travel radii.
+# Index granularity. Distinct availability intervals are listed per hour they overlap; a
+# 0.02 degree cell (about 2.2 km north-south) keeps the distance candidates close to the truth
+# for city-sized travel radii.
 _BUCKET_SECONDS = 3600
-_CELL_DEG = 0.05
+_CELL_DEG = 0.02
 # A person whose reach covers more cells than this is cheaper to check directly everywhere.
-_MAX_CELLS_PER_PERSON = 400
+_MAX_CELLS_PER_PERSON = 2500
 # haversine_km rounds to 0.1 km, so a true distance up to R + 0.05 still passes `km <= R`.
 _ROUNDING_SLACK_KM = 0.1
 # Conservative km per degree of latitude (the true value with R=6371 is 111.19).
@@ -62,34 +63,6 @@ def passes_distance(person: Person, shift: Shift) -> bool:
     return haversine_km(person.location, shift.location) <= person.max_travel_km
 
 
-class _Availability:
-    """One person's availability as sorted starts with a running maximum of ends.
-
-    `[a, b)` lies inside one interval iff some interval with start <= a ends at or after b; the
-    running maximum of ends over intervals sorted by start answers that with one bisect.
-    Intervals are never merged: the spec asks for ONE interval containing the shift.
-    """
-
-    __slots__ = ("starts", "max_ends")
-
-    def __init__(self, intervals: Iterable[tuple[float, float]]) -> None:
-        ordered = sorted(intervals)
-        self.starts = [start for start, _ in ordered]
-        self.max_ends: list[float] = []
-        best = -math.inf
-        for _, end in ordered:
-            best = max(best, end)
-            self.max_ends.append(best)
-
-    def covers(self, start: float, end: float) -> bool:
-        k = bisect_right(self.starts, start)
-        return k > 0 and self.max_ends[k - 1] >= end
-
-
-def _availability_of(person: Person) -> _Availability:
-    return _Availability((a.timestamp(), b.timestamp()) for a, b in person.availability)
-
-
 def passes_availability(person: Person, shift: Shift) -> bool:
     """Rule 3: `[shift.start, shift.end)` lies inside one of the person's intervals."""
     return any(a <= shift.start and shift.end <= b for a, b in person.availability)
@@ -103,12 +76,18 @@ def _cell(location: Location) -> tuple[int, int]:
 
 
 def _reach_cells(location: Location, radius_km: float) -> list[tuple[int, int]] | None:
-    """Grid cells a disk of `radius_km` around `location` may touch, or None if too many."""
-    dlat = (radius_km + _ROUNDING_SLACK_KM) / _KM_PER_DEG
+    """Grid cells a disk of `radius_km` around `location` may touch, or None if too many.
+
+    Conservative: a cell is dropped only when even its nearest point is clearly out of reach
+    (flat-earth distance, exact enough at city scale, shrunk by 1% for safety).
+    """
+    reach = radius_km + _ROUNDING_SLACK_KM
+    dlat = reach / _KM_PER_DEG
     lat_lo, lat_hi = location.lat - dlat, location.lat + dlat
     if lat_hi >= 89.0 or lat_lo <= -89.0:
         return None
-    dlon = dlat / math.cos(math.radians(max(abs(lat_lo), abs(lat_hi))))
+    cos_min = math.cos(math.radians(max(abs(lat_lo), abs(lat_hi))))
+    dlon = dlat / cos_min
     lon_lo, lon_hi = location.lon - dlon, location.lon + dlon
     if lon_lo <= -180.0 or lon_hi >= 180.0:
         return None
@@ -116,33 +95,54 @@ def _reach_cells(location: Location, radius_km: float) -> list[tuple[int, int]] 
     cols = range(math.floor(lon_lo / _CELL_DEG), math.floor(lon_hi / _CELL_DEG) + 1)
     if len(rows) * len(cols) > _MAX_CELLS_PER_PERSON:
         return None
-    return [(r, c) for r in rows for c in cols]
+    cells = []
+    # Per row of cells, the east-west reach left at that row's nearest latitude.
+    km_per_deg_lon = _KM_PER_DEG * cos_min
+    for r in rows:
+        near_lat = min(max(location.lat, r * _CELL_DEG), (r + 1) * _CELL_DEG)
+        dy = abs(near_lat - location.lat) * _KM_PER_DEG
+        left = (reach / 0.99) ** 2 - dy * dy
+        if left < 0:
+            continue
+        half = math.sqrt(left) / km_per_deg_lon
+        first = math.floor((location.lon - half) / _CELL_DEG)
+        last = math.floor((location.lon + half) / _CELL_DEG)
+        cells.extend((r, c) for c in range(max(first, cols.start), min(last, cols.stop - 1) + 1))
+    return cells
 
 
 @dataclass(frozen=True, slots=True)
 class _Indexes:
-    """Sets of person indexes by hour bucket, grid cell, role, skill, language and check.
+    """Sets of person indexes by availability interval, grid cell, role, skill, language and
+    check.
 
-    Sets let CPython intersect the lists at C speed; only the survivors get exact checks.
+    Sets let CPython intersect and unite them at C speed; only distance needs a per-person
+    check afterwards. Availability is exact through the sets: people are grouped by identical
+    interval, and the intervals that contain a shift are found among the few distinct ones
+    overlapping the hour it starts in.
     """
 
-    by_bucket: dict[int, set[int]]
+    people_by_interval: dict[tuple[float, float], set[int]]
+    intervals_by_hour: dict[int, list[tuple[float, float]]]
     by_cell: dict[tuple[int, int], set[int]]
     everywhere: set[int]  # no distance rule applies, or reach too wide for the grid
     by_role: dict[str, set[int]]
-    by_skill: dict[str, set[int]]
+    by_skill: dict[tuple[str, int], set[int]]  # (skill, level) -> people with level >= it
     by_language: dict[str, set[int]]
     checked: set[int]
 
 
 def _build_indexes(people: tuple[Person, ...]) -> _Indexes:
-    idx = _Indexes({}, {}, set(), {}, {}, {}, set())
+    idx = _Indexes({}, {}, {}, set(), {}, {}, {}, set())
     for i, person in enumerate(people):
         for a, b in person.availability:
-            start, end = a.timestamp(), b.timestamp()
-            first, last = int(start // _BUCKET_SECONDS), int((end - 1) // _BUCKET_SECONDS)
-            for bucket in range(first, last + 1):
-                idx.by_bucket.setdefault(bucket, set()).add(i)
+            key = (a.timestamp(), b.timestamp())
+            if key not in idx.people_by_interval:
+                idx.people_by_interval[key] = set()
+                first, last = int(key[0] // _BUCKET_SECONDS), int((key[1] - 1) // _BUCKET_SECONDS)
+                for hour in range(first, last + 1):
+                    idx.intervals_by_hour.setdefault(hour, []).append(key)
+            idx.people_by_interval[key].add(i)
         cells = None
         if person.location is not None and person.max_travel_km is not None:
             cells = _reach_cells(person.location, person.max_travel_km)
@@ -152,8 +152,9 @@ def _build_indexes(people: tuple[Person, ...]) -> _Indexes:
             for cell in cells:
                 idx.by_cell.setdefault(cell, set()).add(i)
         idx.by_role.setdefault(person.role, set()).add(i)
-        for name in person.skills:
-            idx.by_skill.setdefault(name, set()).add(i)
+        for name, held in person.skills.items():
+            for level in range(1, held + 1):
+                idx.by_skill.setdefault((name, level), set()).add(i)
         for language in person.languages:
             idx.by_language.setdefault(language, set()).add(i)
         if person.background_checked:
@@ -176,13 +177,14 @@ class Eligibility:
         problem: Problem,
         candidates: dict[str, tuple[str, ...]],
         km: dict[tuple[str, str], float | None],
+        tables: _Tables | None = None,
     ) -> None:
         self.problem = problem
+        self._tables = tables
         self.candidates = candidates
         self.km = km
         self.pairs_count = sum(len(ids) for ids in candidates.values())
         self._positions = {q.id: (s, q) for s in problem.shifts for q in s.positions}
-        self._forbidden = {(f.person_id, f.shift_id) for f in problem.forbidden}
         self._by_person: dict[str, tuple[str, ...]] | None = None
         self._funnels: dict[str, dict[str, int]] = {}
         self._sets: dict[str, frozenset[str]] = {}
@@ -215,76 +217,184 @@ class Eligibility:
     def funnel(self, position_id: str) -> dict[str, int]:
         """Cumulative counts of people passing rules 1..k, k = 1..7 (stages role .. not_forbidden).
 
-        O(people) per position, computed on demand: only unfilled positions need it.
+        Computed on demand (only unfilled positions need it) by narrowing the index sets stage
+        by stage; no per-person loop except distances for forbidden people.
         """
         if position_id not in self._funnels:
+            if self._tables is None:
+                self._tables = _Tables.of(self.problem)
             shift, position = self._positions[position_id]
             self._funnels[position_id] = _funnel_counts(
-                self.problem.people, shift, position, self._forbidden
+                self._tables, shift, position, len(self.candidates[position_id])
             )
         return dict(self._funnels[position_id])
 
 
-def _stage_checks(
-    shift: Shift, position: Position, forbidden: set[tuple[str, str]]
-) -> list[tuple[str, Callable[[Person], bool]]]:
-    """The seven rules as (stage name, predicate) in funnel order."""
-    return [
-        ("role", lambda p: passes_role(p, position)),
-        ("skills", lambda p: passes_skills(p, position)),
-        ("availability", lambda p: passes_availability(p, shift)),
-        ("background_check", lambda p: passes_background_check(p, shift)),
-        ("language", lambda p: passes_language(p, shift)),
-        ("distance", lambda p: passes_distance(p, shift)),
-        ("not_forbidden", lambda p: (p.id, shift.id) not in forbidden),
-    ]
-
-
 def _funnel_counts(
-    people: Iterable[Person], shift: Shift, position: Position, forbidden: set[tuple[str, str]]
+    tables: _Tables, shift: Shift, position: Position, eligible: int
 ) -> dict[str, int]:
-    checks = _stage_checks(shift, position, forbidden)
-    counts = dict.fromkeys(ELIGIBILITY_STAGES, 0)
-    for person in people:
-        for stage, check in checks:
-            if not check(person):
-                break
-            counts[stage] += 1
+    """The seven stage counts; `eligible` is the number of people passing all seven."""
+    idx, columns = tables.indexes, tables.columns
+    counts: dict[str, int] = {}
+    with_role, found = tables.qualified(position)
+    counts["role"] = len(with_role)
+    counts["skills"] = len(found)
+    chain = tables.shift_chain(shift)
+    if found is tables.everyone:  # role any, no skills: the shift's own chain is the answer
+        counts["availability"], counts["background_check"] = len(chain[0]), len(chain[1])
+        found = chain[2]
+    else:
+        found = found & chain[0]
+        counts["availability"] = len(found)
+        if shift.requires_background_check:
+            found = found & idx.checked
+        counts["background_check"] = len(found)
+        if shift.language is not None:
+            found = found & idx.by_language.get(shift.language, set())
+    counts["language"] = len(found)
+    # Passing rule 6 = passing all seven + the forbidden ones passing rule 6, so distances are
+    # needed only for the (few) forbidden people left at this stage.
+    blocked = found & tables.forbidden.get(shift.id, set())
+    if shift.location is not None:
+        blocked = _reachable_among(shift, columns, blocked)
+    counts["distance"] = eligible + len(blocked)
+    counts["not_forbidden"] = eligible
     return counts
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """Everything the index-based checks read, built once per problem."""
+
+    indexes: _Indexes
+    columns: _Columns
+    everyone: set[int]
+    forbidden: dict[str, set[int]]  # shift id -> person indexes
+    # The last shift's chain: the funnels of a shift's positions are asked in a row.
+    _last: dict[str, tuple[set[int], set[int], set[int]]] = field(default_factory=dict)
+    _qualified: dict[tuple[str, tuple[tuple[str, int], ...]], tuple[set[int], set[int]]] = field(
+        default_factory=dict
+    )
+
+    def qualified(self, position: Position) -> tuple[set[int], set[int]]:
+        """People passing rule 1, and rules 1-2, for `position`; cached per distinct
+        requirement (many positions ask the same role and skills)."""
+        key = (position.role, tuple(sorted(position.skills.items())))
+        if key not in self._qualified:
+            idx = self.indexes
+            # Index sets are shared and never mutated, so they are read without copying.
+            found = (
+                self.everyone if position.role == "any" else idx.by_role.get(position.role, set())
+            )
+            with_role = found
+            for name, level in position.skills.items():
+                if level > 0:  # a level-0 requirement is met by everyone, holder or not
+                    found = found & idx.by_skill.get((name, level), set())
+            self._qualified[key] = (with_role, found)
+        return self._qualified[key]
+
+    def shift_chain(self, shift: Shift) -> tuple[set[int], set[int], set[int]]:
+        """People passing rule 3, rules 3-4 and rules 3-5 for `shift` (cached for the last
+        shift asked)."""
+        if shift.id not in self._last:
+            available = _available(shift, self.indexes)
+            checked = available
+            if shift.requires_background_check:
+                checked = available & self.indexes.checked
+            spoken = checked
+            if shift.language is not None:
+                spoken = checked & self.indexes.by_language.get(shift.language, set())
+            self._last.clear()
+            self._last[shift.id] = (available, checked, spoken)
+        return self._last[shift.id]
+
+    @classmethod
+    def of(cls, problem: Problem) -> _Tables:
+        index_of = {p.id: i for i, p in enumerate(problem.people)}
+        forbidden: dict[str, set[int]] = {}
+        for f in problem.forbidden:
+            if f.person_id in index_of:
+                forbidden.setdefault(f.shift_id, set()).add(index_of[f.person_id])
+        return cls(
+            indexes=_build_indexes(problem.people),
+            columns=_Columns.of(problem.people),
+            everyone=set(range(len(problem.people))),
+            forbidden=forbidden,
+        )
 
 
 def compute_eligibility(problem: Problem) -> Eligibility:
     """Evaluate rules 1-7 for every position of `problem`; returns an `Eligibility`.
 
-    Work grows with the people near each shift in time and place (intersected by index sets),
-    not with people x positions.
+    Per shift, C-speed set operations on the indexes (people grouped by availability interval,
+    by grid cell, background check and language, then role and skill level per position) leave
+    the people who pass every rule except possibly distance; only they get an exact distance
+    check. Work grows with the people near each shift in time and place, not with
+    people x positions.
     """
+    # Millions of small tuples and no reference cycles: the cyclic GC would only rescan the
+    # growing heap again and again (it dominated the L instance's time).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _compute(problem)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Per-person data the exact checks read, as flat lists (fast to index in a hot loop)."""
+
+    geo: list[_Geo]
+    limit: list[float | None]  # max_travel_km
+    locations: list[Location | None]
+
+    @classmethod
+    def of(cls, people: tuple[Person, ...]) -> _Columns:
+        return cls(
+            geo=[_radians(p.location) for p in people],
+            limit=[p.max_travel_km for p in people],
+            locations=[p.location for p in people],
+        )
+
+
+def _compute(problem: Problem) -> Eligibility:
     people = problem.people
-    avail = [_availability_of(p) for p in people]
-    indexes = _build_indexes(people)
-    index_of = {p.id: i for i, p in enumerate(people)}
-    forbidden: dict[str, set[int]] = {}
-    for f in problem.forbidden:
-        if f.person_id in index_of:
-            forbidden.setdefault(f.shift_id, set()).add(index_of[f.person_id])
+    tables = _Tables.of(problem)
+    person_ids = [p.id for p in people]
     candidates: dict[str, tuple[str, ...]] = {}
     km: dict[tuple[str, str], float | None] = {}
     for shift in problem.shifts:
-        passing = _shift_level_pass(shift, people, avail, indexes, forbidden.get(shift.id, set()))
-        eligible: set[int] = set()
-        for position in shift.positions:
-            chosen = sorted(_position_pass(position, people, passing.keys(), indexes))
-            candidates[position.id] = tuple(people[i].id for i in chosen)
-            eligible.update(chosen)
-        for i in eligible:
-            km[(people[i].id, shift.id)] = passing[i]
-    return Eligibility(problem, candidates, km)
+        base = _shift_candidates(shift, tables.indexes, tables.forbidden.get(shift.id, set()))
+        coarse = [_position_candidates(q, base, tables.indexes) for q in shift.positions]
+        either = coarse[0] if len(coarse) == 1 else set().union(*coarse)
+        passing = _exact_shift_pass(shift, tables.columns, either)
+        sid = shift.id
+        for position, found in zip(shift.positions, coarse, strict=True):
+            # Role and skill levels are settled by the index sets, rules 3 and 6 by `passing`.
+            chosen = sorted(found.intersection(passing))
+            ids = [person_ids[i] for i in chosen]
+            candidates[position.id] = tuple(ids)
+            km.update(zip([(pid, sid) for pid in ids], [passing[i] for i in chosen], strict=True))
+    return Eligibility(problem, candidates, km, tables)
+
+
+def _available(shift: Shift, indexes: _Indexes) -> set[int]:
+    """People with one availability interval containing the shift (rule 3), exactly."""
+    start, end = shift.start.timestamp(), shift.end.timestamp()
+    # An interval containing the shift contains its start, so it overlaps that hour.
+    keys = indexes.intervals_by_hour.get(int(start // _BUCKET_SECONDS), [])
+    return set().union(
+        *(indexes.people_by_interval[k] for k in keys if k[0] <= start and end <= k[1])
+    )
 
 
 def _shift_candidates(shift: Shift, indexes: _Indexes, forbidden: set[int]) -> set[int]:
-    """A superset of the people passing rules 3-7 for `shift`, from set intersections."""
-    # An interval containing the shift contains its start, so it sits in that hour's bucket.
-    found = indexes.by_bucket.get(int(shift.start.timestamp() // _BUCKET_SECONDS), set())
+    """People passing rules 3, 4, 5 and 7 for `shift` and possibly rule 6 (those whose reach
+    covers the shift's grid cell), from set operations alone."""
+    found = _available(shift, indexes)
     if shift.location is not None:
         near = indexes.by_cell.get(_cell(shift.location), set())
         found = (found & near) | (found & indexes.everywhere)
@@ -295,38 +405,72 @@ def _shift_candidates(shift: Shift, indexes: _Indexes, forbidden: set[int]) -> s
     return found - forbidden if forbidden else found
 
 
-def _shift_level_pass(
-    shift: Shift,
-    people: tuple[Person, ...],
-    avail: list[_Availability],
-    indexes: _Indexes,
-    forbidden: set[int],
-) -> dict[int, float | None]:
-    """Person index -> km (None: a location is missing) for people passing rules 3-7."""
-    start, end = shift.start.timestamp(), shift.end.timestamp()
-    here = shift.location
+def _position_candidates(position: Position, base: set[int], indexes: _Indexes) -> set[int]:
+    """People in `base` with the position's role and holding every required skill."""
+    found = base
+    if position.role != "any":
+        found = found & indexes.by_role.get(position.role, set())
+    for name, level in position.skills.items():
+        if level > 0:  # a level-0 requirement is met by everyone, holder or not
+            found = found & indexes.by_skill.get((name, level), set())
+    return found
+
+
+_Geo = tuple[float, float, float] | None  # (lat, lon) in radians and cos(lat)
+
+
+def _radians(location: Location | None) -> _Geo:
+    if location is None:
+        return None
+    lat = math.radians(location.lat)
+    return lat, math.radians(location.lon), math.cos(lat)
+
+
+def _exact_shift_pass(shift: Shift, columns: _Columns, found: set[int]) -> dict[int, float | None]:
+    """Person index -> km (None: a location is missing) for those of `found` passing the exact
+    distance check (rule 6).
+
+    The hot loop of the whole module: names are bound locally and the haversine is inlined
+    (the very same floating-point operations in the same order as domain.haversine_km, with
+    each point's radians and cosine computed once, hence the same rounded km).
+    """
+    here = _radians(shift.location)
+    if here is None:
+        return dict.fromkeys(found)
+    geo, limits = columns.geo, columns.limit
+    sin, asin, sqrt = math.sin, math.asin, math.sqrt
+    diameter = 2 * EARTH_RADIUS_KM
     out: dict[int, float | None] = {}
-    for i in _shift_candidates(shift, indexes, forbidden):
-        if not avail[i].covers(start, end):
+    for i in found:
+        there = geo[i]
+        if there is None:
+            out[i] = None
             continue
-        person = people[i]
-        distance = None
-        if here is not None and person.location is not None:
-            distance = haversine_km(person.location, here)
-            if person.max_travel_km is not None and distance > person.max_travel_km:
-                continue
-        out[i] = distance
+        h = (
+            sin((here[0] - there[0]) / 2) ** 2
+            + there[2] * here[2] * sin((here[1] - there[1]) / 2) ** 2
+        )
+        root = sqrt(h)
+        if root > 1.0:  # min(1.0, root) without the call
+            root = 1.0
+        distance = round(diameter * asin(root), 1)
+        limit = limits[i]
+        if limit is None or distance <= limit:
+            out[i] = distance
     return out
 
 
-def _position_pass(
-    position: Position, people: tuple[Person, ...], passing: Iterable[int], indexes: _Indexes
-) -> list[int]:
-    """Indexes among `passing` that also pass rules 1-2 for `position`."""
-    found = set(passing)
-    if position.role != "any":
-        found &= indexes.by_role.get(position.role, set())
-    for name, level in position.skills.items():
-        if level > 0:  # a level-0 requirement is met by everyone, holder or not
-            found &= indexes.by_skill.get(name, set())
-    return [i for i in found if passes_skills(people[i], position)]
+def _reachable_among(shift: Shift, columns: _Columns, found: set[int]) -> set[int]:
+    """Those of `found` passing the distance rule for `shift` (rule 6)."""
+    here = shift.location
+    out = set()
+    for i in found:
+        location, limit = columns.locations[i], columns.limit[i]
+        if (
+            location is None
+            or limit is None
+            or here is None
+            or haversine_km(location, here) <= limit
+        ):
+            out.add(i)
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -46,17 +46,31 @@ class _Workload:
     def day(self, shift: Shift) -> date:
         return shift.start.astimezone(self.zone).date()
 
-    def could_join(self, person: Person, shift: Shift) -> bool:
-        """Rules 8-10: the person is not on `shift` and can add it to what they hold."""
+    def count_free(self, people: Iterable[Person], shift: Shift) -> int:
+        """How many of `people` could join `shift` without breaking rules 8-10."""
+        minutes, day = shift.minutes, self.day(shift)
+        free = 0
+        for person in people:
+            if person.id in self.shifts:
+                free += self.could_join(person, shift, minutes, day)
+            else:  # holds nothing yet: only the limits themselves can stop them
+                free += (person.max_minutes is None or minutes <= person.max_minutes) and (
+                    person.max_shifts_per_day is None or person.max_shifts_per_day >= 1
+                )
+        return free
+
+    def could_join(self, person: Person, shift: Shift, minutes: int, day: date) -> bool:
+        """Rules 8-10: the person is not on `shift` and can add it (of `minutes`, starting on
+        `day`) to what they hold."""
         own = self.shifts.get(person.id, [])
         if any(s.id == shift.id or self._clash(s, shift) for s in own):
             return False
-        minutes = self.minutes[person.id] + shift.minutes
-        if person.max_minutes is not None and minutes > person.max_minutes:
+        total = self.minutes[person.id] + minutes
+        if person.max_minutes is not None and total > person.max_minutes:
             return False
         if person.max_shifts_per_day is None:
             return True
-        return self.per_day[(person.id, self.day(shift))] + 1 <= person.max_shifts_per_day
+        return self.per_day[(person.id, day)] + 1 <= person.max_shifts_per_day
 
     def _clash(self, a: Shift, b: Shift) -> bool:
         """Rule 9: overlap, or a gap shorter than the travel buffer between different places."""
@@ -97,11 +111,8 @@ def explain_unfilled(
             if assigned >= position.count:
                 continue
             funnel = eligibility.funnel(position.id)
-            funnel["free"] = sum(
-                1
-                for pid in eligibility.candidates[position.id]
-                if workload.could_join(people[pid], shift)
-            )
+            candidates = (people[pid] for pid in eligibility.candidates[position.id])
+            funnel["free"] = workload.count_free(candidates, shift)
             out.append(
                 Unfilled(
                     position_id=position.id,

@@ -36,6 +36,8 @@ from matching.domain import (
 )
 
 WEIGHT_NAMES = tuple(f.name for f in fields(Weights))
+# A required field that is missing: already reported by `_record`, so readers stay silent.
+_ABSENT = object()
 _ROLES = ", ".join(PERSON_ROLES)
 _ROLES_ANY = ", ".join(POSITION_ROLES)
 
@@ -108,6 +110,8 @@ def _is_number(value: Any) -> bool:
 def _int(
     err: _Errors, where: str, value: Any, lo: int | None = None, hi: int | None = None
 ) -> int | None:
+    if value is _ABSENT:
+        return None
     if not _is_int(value):
         err.add(where, f"must be an integer, got {_describe(value)}")
         return None
@@ -119,6 +123,8 @@ def _int(
 
 
 def _number(err: _Errors, where: str, value: Any, lo: float | None = None) -> float | None:
+    if value is _ABSENT:
+        return None
     if not _is_number(value):
         err.add(where, f"must be a finite number, got {_describe(value)}")
         return None
@@ -129,6 +135,8 @@ def _number(err: _Errors, where: str, value: Any, lo: float | None = None) -> fl
 
 
 def _str(err: _Errors, where: str, value: Any) -> str | None:
+    if value is _ABSENT:
+        return None
     if not isinstance(value, str) or not value:
         err.add(where, f"must be a non-empty string, got {_describe(value)}")
         return None
@@ -136,6 +144,8 @@ def _str(err: _Errors, where: str, value: Any) -> str | None:
 
 
 def _bool(err: _Errors, where: str, value: Any) -> bool | None:
+    if value is _ABSENT:
+        return None
     if not isinstance(value, bool):
         err.add(where, f"must be true or false, got {_describe(value)}")
         return None
@@ -143,6 +153,8 @@ def _bool(err: _Errors, where: str, value: Any) -> bool | None:
 
 
 def _time(err: _Errors, where: str, value: Any) -> datetime | None:
+    if value is _ABSENT:
+        return None
     if not isinstance(value, str):
         err.add(where, f"must be an ISO 8601 time string, got {_describe(value)}")
         return None
@@ -263,9 +275,9 @@ def _person(err: _Errors, where: str, raw: Any) -> Person | None:
     if rec is None:
         return None
     n = len(err.items)
-    pid = _str(err, f"{where}.id", rec.get("id"))
+    pid = _str(err, f"{where}.id", rec.get("id", _ABSENT))
     role = rec.get("role")
-    if role not in PERSON_ROLES:
+    if "role" in rec and role not in PERSON_ROLES:
         err.add(f"{where}.role", f"must be one of {_ROLES}, got {_describe(role)}")
     availability = []
     raw_availability = _opt(
@@ -327,7 +339,7 @@ def _shift(err: _Errors, where: str, raw: Any) -> Shift | None:
     if rec is None:
         return None
     n = len(err.items)
-    sid = _str(err, f"{where}.id", rec.get("id")) or ""
+    sid = _str(err, f"{where}.id", rec.get("id", _ABSENT)) or ""
     interval = None
     if "start" in rec and "end" in rec:
         interval = _interval(err, where, rec["start"], rec["end"])
@@ -345,15 +357,15 @@ def _shift(err: _Errors, where: str, raw: Any) -> Shift | None:
         err.add(f"{where}.positions", "must list at least one position")
     shift = Shift(
         id=sid,
-        request_id=_str(err, f"{where}.request_id", rec.get("request_id")) or "",
+        request_id=_str(err, f"{where}.request_id", rec.get("request_id", _ABSENT)) or "",
         organization_id=_opt(
             rec, "organization_id", lambda v: _str(err, f"{where}.organization_id", v)
         ),
-        kind=_str(err, f"{where}.kind", rec.get("kind")) or "",
+        kind=_str(err, f"{where}.kind", rec.get("kind", _ABSENT)) or "",
         start=interval[0] if interval else datetime.min,
         end=interval[1] if interval else datetime.min,
         location=_opt(rec, "location", lambda v: _location(err, f"{where}.location", v)),
-        priority=_int(err, f"{where}.priority", rec.get("priority"), 1, 5) or 1,
+        priority=_int(err, f"{where}.priority", rec.get("priority", _ABSENT), 1, 5) or 1,
         requires_background_check=_opt(
             rec,
             "requires_background_check",
@@ -379,7 +391,7 @@ def _position(err: _Errors, where: str, raw: Any, shift_id: str) -> Position | N
     if count is not None and min_count is not None and min_count > count:
         err.add(f"{where}.min_count", f"must be <= count ({min_count} > {count})")
     position = Position(
-        id=_str(err, f"{where}.id", rec.get("id")) or "",
+        id=_str(err, f"{where}.id", rec.get("id", _ABSENT)) or "",
         shift_id=shift_id,
         role=role if isinstance(role, str) else "",
         skills=_opt(rec, "skills", lambda v: _skills(err, f"{where}.skills", v), {}),
@@ -395,19 +407,33 @@ def _weights(err: _Errors, value: Any) -> Weights:
     rec = _record(err, "weights", value, (), WEIGHT_NAMES)
     if rec is None:
         return Weights()
-    chosen: dict[str, int] = {}
+    chosen: dict[str, float] = {}
     for name in WEIGHT_NAMES:
-        if rec.get(name) is None:
-            continue
-        raw = rec[name]
-        # Integer weights keep every objective term a multiple of 1/36000 (spec); an integral
-        # float such as 5.0 is accepted and stored as an int.
-        if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
-            raw = int(raw)
-        checked = _int(err, f"weights.{name}", raw, 1 if name == "points_cap" else None)
-        if checked is not None:
-            chosen[name] = checked
+        if rec.get(name) is not None:
+            checked = _weight(err, name, rec[name])
+            if checked is not None:
+                chosen[name] = checked
     return Weights(**chosen)
+
+
+def _weight(err: _Errors, name: str, raw: Any) -> float | None:
+    """A weight: a finite number; an integral float such as 5.0 is stored as the int 5.
+
+    Weights are read as the decimal they are written as (validation.exact). With at most one
+    decimal every objective term is a multiple of 1/36000 (the fairness term is W * L^2 / 3600
+    with L in whole minutes); finer weights are accepted, and then a solver that works in
+    integers may round internally, while the reported objective stays exact.
+    """
+    where = f"weights.{name}"
+    value = _number(err, where, raw)
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if name == "points_cap" and value <= 0:
+        err.add(where, f"must be > 0, got {value}")
+        return None
+    return value
 
 
 def _pairs(
@@ -421,8 +447,8 @@ def _pairs(
         if rec is None:
             continue
         pid, oid = (
-            _str(err, f"{where}.person_id", rec.get("person_id")),
-            _str(err, f"{where}.{other}", rec.get(other)),
+            _str(err, f"{where}.person_id", rec.get("person_id", _ABSENT)),
+            _str(err, f"{where}.{other}", rec.get(other, _ABSENT)),
         )
         if pid is not None and oid is not None:
             out.append((pid, oid, rec))
@@ -558,8 +584,8 @@ def _references(
         rec = _record(err, where, raw, ("person_id", "request_id", "count"), ())
         if rec is None:
             continue
-        pid = _str(err, f"{where}.person_id", rec.get("person_id"))
-        rid = _str(err, f"{where}.request_id", rec.get("request_id"))
+        pid = _str(err, f"{where}.person_id", rec.get("person_id", _ABSENT))
+        rid = _str(err, f"{where}.request_id", rec.get("request_id", _ABSENT))
         count = _int(err, f"{where}.count", rec.get("count"), 1) if "count" in rec else None
         if pid is not None and pid not in person_ids:
             err.add(f"{where}.person_id", f'unknown person "{pid}"')

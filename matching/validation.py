@@ -14,6 +14,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from matching.domain import (
+    FORMAT_VERSION,
     FUNNEL_STAGES,
     TERM_NAMES,
     Assignment,
@@ -266,6 +267,12 @@ def _check_fixed(problem: Problem, triples: list[tuple[Person, Shift, Position]]
 # --- objective ---
 
 
+def exact(number: float) -> Fraction:
+    """A weight or limit as the decimal it is written as (0.1 is one tenth, not the nearest
+    binary fraction)."""
+    return Fraction(repr(number)) if isinstance(number, float) else Fraction(number)
+
+
 def _km_fraction(km: float) -> Fraction:
     """km is rounded to one decimal: take it as the exact decimal it stands for."""
     return Fraction(round(km * 10), 10)
@@ -282,21 +289,17 @@ def assignment_terms(
     """The per-assignment terms of the objective (exact)."""
     w = index.problem.weights
     km = km_between(person.location, shift.location)
-    cap = Fraction(w.points_cap)
+    cap = exact(w.points_cap)
     skill_surplus = sum(person.skills.get(name, 0) - need for name, need in position.skills.items())
     return {
-        "coverage": Fraction(w.coverage) * 2 ** (shift.priority - 1),
-        "skill": Fraction(w.skill) * skill_surplus,
-        "distance": -Fraction(w.distance) * _km_fraction(km) if km is not None else Fraction(0),
-        "preference": Fraction(w.preference)
-        if shift.kind in person.preferred_kinds
-        else Fraction(0),
+        "coverage": exact(w.coverage) * 2 ** (shift.priority - 1),
+        "skill": exact(w.skill) * skill_surplus,
+        "distance": -exact(w.distance) * _km_fraction(km) if km is not None else Fraction(0),
+        "preference": exact(w.preference) if shift.kind in person.preferred_kinds else Fraction(0),
         "continuity": (
-            Fraction(w.continuity)
-            if (person.id, shift.request_id) in index.history
-            else Fraction(0)
+            exact(w.continuity) if (person.id, shift.request_id) in index.history else Fraction(0)
         ),
-        "incentive": Fraction(w.incentive)
+        "incentive": exact(w.incentive)
         * _incentive_level(person, cap)
         * Fraction(shift.minutes, 60),
     }
@@ -305,7 +308,7 @@ def assignment_terms(
 def fairness_term(problem: Problem, person: Person, assigned_minutes: int) -> Fraction:
     """-W.fairness * (L/60)^2 with L = recent_minutes + assigned minutes (exact)."""
     load = Fraction(person.recent_minutes + assigned_minutes, 60)
-    return -Fraction(problem.weights.fairness) * load * load
+    return -exact(problem.weights.fairness) * load * load
 
 
 def objective_fractions(problem: Problem, assignments: Sequence[Assignment]) -> dict[str, Fraction]:
@@ -437,11 +440,21 @@ def validate_solution(
 ) -> list[str]:
     """Every way `solution` breaks the contract for `problem`; empty means valid.
 
-    Checks hard rules 1-12, the objective (total and terms within 1e-6), the gap formula and
-    bound, and the unfilled entries (one per short position, `missing`, and with `check_funnel`
-    the funnel counts and reason recomputed from scratch).
+    Checks the version, hard rules 1-12, the objective (total and terms within 1e-6), the gap
+    formula and bound, `fairness.people_assigned`, and the unfilled entries (one per short
+    position, `missing`, and with `check_funnel` the funnel counts and reason recomputed from
+    scratch). Gini and Jain are not recomputed: they need every person's eligibility.
     """
-    errors = check_assignments(problem, solution.assignments)
+    errors = []
+    if solution.version != FORMAT_VERSION:
+        errors.append(f"version: must be {FORMAT_VERSION}, got {solution.version}")
+    errors += check_assignments(problem, solution.assignments)
+    assigned = len({a.person_id for a in solution.assignments})
+    if solution.fairness.people_assigned != assigned:
+        errors.append(
+            f"fairness.people_assigned {solution.fairness.people_assigned} != {assigned} people "
+            "with an assignment"
+        )
     errors += _check_objective(problem, solution)
     errors += _check_gap(solution)
     errors += _check_unfilled(problem, solution, check_funnel)
