@@ -8,4 +8,5 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
-.venv/bin/python -m pip install --quiet -e ".[${1:-}]"
+# "$1" names optional extras (e.g. "test"); none installs the service alone.
+.venv/bin/python -m pip install --quiet -e ".${1:+[$1]}"
