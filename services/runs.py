@@ -355,8 +355,28 @@ def run_next(
     return None
 
 
+def superseded_offers(*, session: Session, run: MatchingRun) -> list[Assignment]:
+    """Open offers on the run's shifts that its solution no longer contains.
+
+    Publishing withdraws them (they become `cancelled`): a re-plan moves people whose offer
+    was not answered yet, while confirmed seats are fixed and never move.
+    """
+    shift_ids = [database_id(s["id"], "s") for s in run.problem["shifts"]]
+    kept = {
+        (database_id(a["person_id"], "p"), database_id(a["position_id"], "q"))
+        for a in run.solution["assignments"]
+    }
+    offers = session.scalars(
+        select(Assignment).where(
+            Assignment.status == "offered", Assignment.shift_id.in_(shift_ids or [-1])
+        )
+    )
+    return [a for a in offers if (a.person_id, a.position_id) not in kept]
+
+
 def publish_conflicts(*, session: Session, run: MatchingRun) -> list[str]:
     """Why the run's proposals cannot all become offers now (empty: they can)."""
+    leaving = [a.id for a in superseded_offers(session=session, run=run)] or [-1]
     proposal = aliased(Assignment)
     other = aliased(Assignment)
     mine, theirs = aliased(Shift), aliased(Shift)
@@ -381,6 +401,7 @@ def publish_conflicts(*, session: Session, run: MatchingRun) -> list[str]:
             proposal.matching_run_id == run.id,
             proposal.status == "proposed",
             other.status.in_(("offered", "confirmed", "completed")),
+            other.id.not_in(leaving),
             theirs.cancelled.is_(False),
             theirs.starts_at < mine.ends_at,
             theirs.ends_at > mine.starts_at,
@@ -391,11 +412,11 @@ def publish_conflicts(*, session: Session, run: MatchingRun) -> list[str]:
             f"person {person_id} on shift {shift_id} overlaps assignment {other_id} "
             f"({status}, shift {other_shift})"
         )
-    conflicts.extend(_capacity_conflicts(session, run))
+    conflicts.extend(_capacity_conflicts(session, run, leaving))
     return conflicts
 
 
-def _capacity_conflicts(session: Session, run: MatchingRun) -> list[str]:
+def _capacity_conflicts(session: Session, run: MatchingRun, leaving: list[int]) -> list[str]:
     proposed = Counter(
         session.scalars(
             select(Assignment.position_id).where(
@@ -410,6 +431,7 @@ def _capacity_conflicts(session: Session, run: MatchingRun) -> list[str]:
             select(Assignment.position_id).where(
                 Assignment.position_id.in_(proposed),
                 Assignment.status.in_(("offered", "confirmed", "completed")),
+                Assignment.id.not_in(leaving),
             )
         )
     )
@@ -434,6 +456,13 @@ def publish_run(*, session: Session, run_id: int, actor: User | None) -> Matchin
             f"publishing run {run_id} would conflict {len(conflicts)} time(s); nothing changed",
             errors={"conflicts": conflicts},
         )
+    withdrawn = [a.id for a in superseded_offers(session=session, run=run)]
+    if withdrawn:
+        session.execute(
+            update(Assignment)
+            .where(Assignment.id.in_(withdrawn))
+            .values(status="cancelled", updated_at=utcnow())
+        )
     offered = session.execute(
         update(Assignment)
         .where(Assignment.matching_run_id == run.id, Assignment.status == "proposed")
@@ -446,7 +475,7 @@ def publish_run(*, session: Session, run_id: int, actor: User | None) -> Matchin
         actor=actor,
         action="run.publish",
         subject=run,
-        details={"offered": offered},
+        details={"offered": offered, "withdrawn": withdrawn},
     )
     session.commit()
     return run
