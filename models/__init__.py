@@ -4,6 +4,7 @@ from models.account import AuditEvent, AuthToken, Consent, User, UserScope
 from models.assignment import Assignment
 from models.community import Community, Organization, organization_communities
 from models.db import db
+from models.ledger import HoursEntry, IdempotencyKey, PointsAccount, PointsEntry
 from models.matching_run import MatchingOverride, MatchingRun, RunClaim
 from models.need import Need, Position, PositionSkill, Shift
 from models.person import AvailabilityException, AvailabilityWindow, Person, PersonSkill, Skill
@@ -13,6 +14,10 @@ __all__ = [
     "AuditEvent",
     "AuthToken",
     "Consent",
+    "HoursEntry",
+    "IdempotencyKey",
+    "PointsAccount",
+    "PointsEntry",
     "MatchingOverride",
     "MatchingRun",
     "RunClaim",
