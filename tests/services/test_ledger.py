@@ -236,3 +236,34 @@ def test_points_state_machine(app):
             suppress_health_check=list(HealthCheck),
         ),
     )
+
+
+def test_concurrent_redemptions_never_overspend(app, session):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    person = PersonFactory()
+    session.commit()
+    person_id = person.id  # read before the threads start: SQLite readers hold the write lock
+    ledger.adjust(session=session, person_id=person_id, points=50, reason="start", actor=None)
+    session.remove()  # nothing of this thread may hold a transaction while the threads run
+    barrier = Barrier(20)
+
+    def spend(_):
+        with app.app_context():
+            barrier.wait()
+            try:
+                ledger.redeem(
+                    session=db.session, person_id=person_id, points=10, reason=None, actor=None
+                )
+                return "ok"
+            except Conflict:
+                return "refused"
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(spend, range(20)))
+    assert outcomes.count("ok") == 5 and outcomes.count("refused") == 15
+    assert ledger.balance(session=db.session, person_id=person_id) == 0
+    assert ledger.ledger_sum(session=db.session, person_id=person_id) == 0
