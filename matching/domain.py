@@ -10,6 +10,8 @@ FORMAT_VERSION = 1
 PERSON_ROLES = ("social_worker", "volunteer", "resident_activist")
 POSITION_ROLES = (*PERSON_ROLES, "any")
 TERM_NAMES = ("coverage", "skill", "distance", "preference", "continuity", "incentive", "fairness")
+# Linkage's extension for re-planning (docs/problem-format.md): a bonus per kept incumbent pair.
+STABILITY = "stability"
 FUNNEL_STAGES = (
     "role",
     "skills",
@@ -42,6 +44,7 @@ class Weights:
     fairness: float = 5
     incentive: float = 0
     points_cap: float = 1000
+    stability: float = 0  # extension: per assignment that keeps an incumbent pair
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +127,13 @@ class Problem:
     fixed: tuple[PersonPosition, ...] = ()
     forbidden: tuple[PersonShift, ...] = ()
     history: tuple[History, ...] = ()
+    # Extension: pairs already offered; keeping one earns weights.stability (re-planning).
+    incumbents: tuple[PersonPosition, ...] = ()
+
+
+def term_names(problem: Problem) -> tuple[str, ...]:
+    """The objective terms of a problem: the spec's, plus `stability` when it has incumbents."""
+    return (*TERM_NAMES, STABILITY) if problem.incumbents else TERM_NAMES
 
 
 @dataclass(frozen=True, slots=True)

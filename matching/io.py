@@ -17,6 +17,7 @@ from matching.domain import (
     FUNNEL_STAGES,
     PERSON_ROLES,
     POSITION_ROLES,
+    STABILITY,
     TERM_NAMES,
     Assignment,
     FairnessSummary,
@@ -467,7 +468,7 @@ def _timezone(err: _Errors, value: Any) -> str:
 
 
 _TOP_REQUIRED = ("version", "timezone", "horizon", "people", "shifts")
-_TOP_OPTIONAL = ("travel_buffer_minutes", "weights", "fixed", "forbidden", "history")
+_TOP_OPTIONAL = ("travel_buffer_minutes", "weights", "fixed", "forbidden", "history", "incumbents")
 
 
 def load_problem(source: Any) -> Problem:
@@ -491,7 +492,7 @@ def load_problem(source: Any) -> Problem:
     people = _collection(err, "people", top.get("people", []), _person)
     shifts = _collection(err, "shifts", top.get("shifts", []), _shift)
     _check_unique_ids(err, top)
-    fixed, forbidden, history = _references(err, top)
+    fixed, forbidden, history, incumbents = _references(err, top)
     if err.items:
         raise ProblemFormatError(err.items)
     assert horizon is not None
@@ -507,6 +508,7 @@ def load_problem(source: Any) -> Problem:
         fixed=tuple(fixed),
         forbidden=tuple(forbidden),
         history=tuple(history),
+        incumbents=tuple(incumbents),
     )
 
 
@@ -562,8 +564,9 @@ def _ids(records: Any) -> list[Any]:
 
 def _references(
     err: _Errors, top: dict[str, Any]
-) -> tuple[list[PersonPosition], list[PersonShift], list[History]]:
-    """`fixed`, `forbidden` and `history`, checking the ids they name exist and are not repeated."""
+) -> tuple[list[PersonPosition], list[PersonShift], list[History], list[PersonPosition]]:
+    """`fixed`, `forbidden`, `history` and `incumbents`, checking the ids they name exist and
+    are not repeated."""
     # Ids come from the raw records so that a broken person or shift does not also make every
     # reference to it an "unknown id" error.
     person_ids = set(_ids(top.get("people")))
@@ -576,6 +579,9 @@ def _references(
         for pid in _ids(s.get("positions"))
     }
     fixed = _linked(err, "fixed", top.get("fixed"), "position_id", person_ids, position_ids)
+    incumbents = _linked(
+        err, "incumbents", top.get("incumbents"), "position_id", person_ids, position_ids
+    )
     forbidden = _linked(err, "forbidden", top.get("forbidden"), "shift_id", person_ids, shift_ids)
     history: list[History] = []
     seen: set[tuple[str, str]] = set()
@@ -598,6 +604,7 @@ def _references(
         [PersonPosition(person_id=a, position_id=b) for a, b in fixed],
         [PersonShift(person_id=a, shift_id=b) for a, b in forbidden],
         history,
+        [PersonPosition(person_id=a, position_id=b) for a, b in incumbents],
     )
 
 
@@ -642,7 +649,7 @@ def _location_out(location: Location | None) -> dict[str, float] | None:
 
 def problem_to_dict(problem: Problem) -> dict[str, Any]:
     """The problem file (a JSON-ready dict) for `problem`; `load_problem` reads it back equal."""
-    return {
+    data = {
         "version": problem.version,
         "timezone": problem.timezone,
         "horizon": {
@@ -650,7 +657,12 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
             "end": _time_out(problem.horizon_end),
         },
         "travel_buffer_minutes": problem.travel_buffer_minutes,
-        "weights": {name: getattr(problem.weights, name) for name in WEIGHT_NAMES},
+        # The extension's weight is written only when used: spec readers see a spec file.
+        "weights": {
+            name: getattr(problem.weights, name)
+            for name in WEIGHT_NAMES
+            if name != "stability" or problem.weights.stability
+        },
         "people": [_person_out(p) for p in problem.people],
         "shifts": [_shift_out(s) for s in problem.shifts],
         "fixed": [{"person_id": f.person_id, "position_id": f.position_id} for f in problem.fixed],
@@ -662,6 +674,11 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
             for h in problem.history
         ],
     }
+    if problem.incumbents:
+        data["incumbents"] = [
+            {"person_id": i.person_id, "position_id": i.position_id} for i in problem.incumbents
+        ]
+    return data
 
 
 def _person_out(person: Person) -> dict[str, Any]:
@@ -746,7 +763,11 @@ def solution_to_dict(solution: Solution) -> dict[str, Any]:
         ],
         "objective": {
             "total": solution.objective.total,
-            "terms": {name: solution.objective.terms.get(name, 0.0) for name in TERM_NAMES},
+            "terms": {
+                name: solution.objective.terms.get(name, 0.0)
+                for name in (*TERM_NAMES, STABILITY)
+                if name in TERM_NAMES or name in solution.objective.terms
+            },
         },
         "fairness": {
             "people_assigned": solution.fairness.people_assigned,

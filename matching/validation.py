@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from matching.domain import (
     FORMAT_VERSION,
     FUNNEL_STAGES,
-    TERM_NAMES,
+    STABILITY,
     Assignment,
     FairnessSummary,
     Objective,
@@ -27,6 +27,7 @@ from matching.domain import (
     Solution,
     Unfilled,
     km_between,
+    term_names,
 )
 
 TOLERANCE = 1e-6
@@ -46,6 +47,7 @@ class _Index:
         self.positions = {q.id: (s, q) for s in problem.shifts for q in s.positions}
         self.forbidden = {(f.person_id, f.shift_id) for f in problem.forbidden}
         self.history = {(h.person_id, h.request_id) for h in problem.history}
+        self.incumbents = {(i.person_id, i.position_id) for i in problem.incumbents}
         self.zone = ZoneInfo(problem.timezone)
 
     def day(self, shift: Shift) -> date:
@@ -302,6 +304,9 @@ def assignment_terms(
         "incentive": exact(w.incentive)
         * _incentive_level(person, cap)
         * Fraction(shift.minutes, 60),
+        STABILITY: (
+            exact(w.stability) if (person.id, position.id) in index.incumbents else Fraction(0)
+        ),
     }
 
 
@@ -315,7 +320,7 @@ def objective_fractions(problem: Problem, assignments: Sequence[Assignment]) -> 
     """Each objective term summed exactly; unknown ids are skipped (check_assignments names
     them)."""
     index = _Index(problem)
-    terms = dict.fromkeys(TERM_NAMES, Fraction(0))
+    terms = dict.fromkeys(term_names(problem), Fraction(0))
     minutes: Counter[str] = Counter()
     for a in assignments:
         person, found = index.people.get(a.person_id), index.positions.get(a.position_id)
@@ -323,7 +328,8 @@ def objective_fractions(problem: Problem, assignments: Sequence[Assignment]) -> 
             continue
         shift, position = found
         for name, value in assignment_terms(index, person, shift, position).items():
-            terms[name] += value
+            if name in terms:  # `stability` counts only in problems that use it
+                terms[name] += value
         minutes[person.id] += shift.minutes
     for person in problem.people:  # every person, assigned or not
         terms["fairness"] += fairness_term(problem, person, minutes[person.id])
@@ -466,9 +472,10 @@ def _check_objective(problem: Problem, solution: Solution) -> list[str]:
     errors = []
     if not math.isclose(solution.objective.total, expected.total, rel_tol=0, abs_tol=TOLERANCE):
         errors.append(f"objective.total {solution.objective.total} != recomputed {expected.total}")
-    if set(solution.objective.terms) != set(TERM_NAMES):
-        errors.append(f"objective.terms keys must be {', '.join(TERM_NAMES)}")
-    for name in TERM_NAMES:
+    names = term_names(problem)
+    if set(solution.objective.terms) != set(names):
+        errors.append(f"objective.terms keys must be {', '.join(names)}")
+    for name in names:
         got = solution.objective.terms.get(name)
         if got is not None and not math.isclose(
             got, expected.terms[name], rel_tol=0, abs_tol=TOLERANCE
