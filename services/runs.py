@@ -50,6 +50,9 @@ class RunSettings:
     workers: int = 2
     seed: int = 0
     travel_buffer_minutes: int = DEFAULT_TRAVEL_BUFFER_MINUTES
+    # Bonus for keeping an unanswered offer where it is when re-planning: above a priority-1
+    # seat's coverage (1000), so people are moved only for something worth more.
+    stability_weight: float = 2000.0
 
 
 def parse_scope(scope: str, *, field: str = "scope") -> tuple[int | None, str | None]:
@@ -231,8 +234,28 @@ def build_run_problem(
         travel_buffer_minutes=settings.travel_buffer_minutes,
     )
     _apply_overrides(session, problem)
+    incumbents = _open_offers(session, problem)
+    if incumbents:
+        problem["incumbents"] = incumbents
+        problem["weights"] = {**problem.get("weights", {}), "stability": settings.stability_weight}
     problem["weights"] = {**problem.get("weights", {}), **run.weights}
     return problem
+
+
+def _open_offers(session: Session, problem: dict[str, Any]) -> list[dict[str, str]]:
+    """Unanswered offers on the problem's shifts: incumbents that re-planning prefers to keep."""
+    shift_ids = [database_id(s["id"], "s") for s in problem["shifts"]] or [-1]
+    people = {p["id"] for p in problem["people"]}
+    rows = session.execute(
+        select(Assignment.person_id, Assignment.position_id)
+        .where(Assignment.status == "offered", Assignment.shift_id.in_(shift_ids))
+        .order_by(Assignment.person_id, Assignment.position_id)
+    )
+    return [
+        {"person_id": person_key(p), "position_id": position_key(q)}
+        for p, q in rows
+        if person_key(p) in people
+    ]
 
 
 def _write_proposals(session: Session, run: MatchingRun, assignments: list[dict]) -> None:

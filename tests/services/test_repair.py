@@ -76,3 +76,17 @@ def test_replan_withdraws_an_open_offer_it_no_longer_makes(published):
     assert leaving in _seats("cancelled")
     offered = _seats("offered")
     assert staying in offered and leaving not in offered and len(offered) == 2
+
+
+def test_open_offers_are_incumbents_of_the_next_plan(published):
+    offered = sorted(_seats("offered"))
+    run = runs.queue_run(
+        session=db.session,
+        scope=published["scope"],
+        week=WEEK,
+        timezone=SETTINGS.timezone,
+        kind="repair",
+    )
+    problem = runs.build_run_problem(session=db.session, run=run, settings=SETTINGS)
+    assert sorted(int(i["person_id"][1:]) for i in problem["incumbents"]) == offered
+    assert problem["weights"]["stability"] == SETTINGS.stability_weight
