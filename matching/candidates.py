@@ -12,7 +12,7 @@ from matching.eligibility import Eligibility
 
 
 class InfeasibleProblem(ValueError):
-    """The hard rules cannot all hold (for instance a `fixed` pair breaks one); `.reason` says why."""
+    """The hard rules cannot all hold (e.g. a `fixed` pair breaks one); `.reason` says why."""
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -107,39 +107,66 @@ def build_pair_table(problem: Problem, eligibility: Eligibility) -> PairTable:
 
 
 def _add_pairs(table: PairTable, problem: Problem, eligibility: Eligibility) -> None:
-    weights = problem.weights
+    """Score every eligible pair: the terms of objective.py, inlined for speed on the hot loop
+    (tests check the table against `objective.assignment_terms`)."""
+    units = objective.Units(problem.weights)
     history = {(h.person_id, h.request_id) for h in problem.history}
-    table.by_position = [[] for _ in table.positions]
-    table.by_person = [[] for _ in table.people]
-    # Terms that depend on the shift or person alone are computed once, not per pair.
-    coverage = [objective.coverage(weights, s) for s in table.shifts]
-    incentive_level = [objective.incentive_level(weights, p) for p in table.people]
+    table.by_position = by_position = [[] for _ in table.positions]
+    table.by_person = by_person = [[] for _ in table.people]
+    people, person_of, km_of = table.people, table.person_index, eligibility.km
+    pair_person, pair_position, pair_shift = (
+        table.pair_person,
+        table.pair_position,
+        table.pair_shift,
+    )
+    pair_score, pair_of, linked_pairs = table.pair_score, table.pair_of, table.continuity_pairs
+    skill_unit, tenth_km = units.skill, units.distance_per_tenth_km
+    preference, continuity = units.preference, units.continuity
+    incentive = [
+        objective.incentive_for_level(units, objective.incentive_level(problem.weights, p), 1)
+        if units.incentive_per_minute == 0 or isinstance(units.incentive_per_minute, int)
+        else None
+        for p in people
+    ]
     for qi, position in enumerate(table.positions):
         si = table.position_shift[qi]
         shift = table.shifts[si]
+        base, minutes = objective.coverage(units, shift), table.shift_minutes[si]
+        needs = tuple(position.skills.items())
+        kind, request, shift_id = shift.kind, shift.request_id, shift.id
         for pid in eligibility.candidates.get(position.id, ()):
-            pi = table.person_index[pid]
-            person = table.people[pi]
-            km = eligibility.km.get((pid, shift.id))
-            linked = (pid, shift.request_id) in history
-            score = (
-                coverage[si]
-                + objective.skill(weights, person, position)
-                + objective.distance(weights, km)
-                + objective.preference(weights, person, shift)
-                + objective.continuity(weights, linked)
-                + objective.incentive_for_level(weights, incentive_level[pi], shift.minutes)
-            )
-            i = len(table.pair_person)
-            table.pair_person.append(pi)
-            table.pair_position.append(qi)
-            table.pair_shift.append(si)
-            table.pair_score.append(score)
-            table.pair_of[(pi, qi)] = i
-            table.by_position[qi].append(i)
-            table.by_person[pi].append(i)
+            pi = person_of[pid]
+            person = people[pi]
+            score = base
+            if needs:
+                skills = person.skills
+                surplus = sum(skills.get(name, 0) - level for name, level in needs)
+                if surplus:
+                    score += objective._times(skill_unit, surplus)
+            km = km_of.get((pid, shift_id))
+            if km is not None:
+                score -= objective._times(tenth_km, round(km * 10))
+            if kind in person.preferred_kinds:
+                score += preference
+            linked = (pid, request) in history
             if linked:
-                table.continuity_pairs.add(i)
+                score += continuity
+            per_minute = incentive[pi]
+            if per_minute is None:  # a weight that is not a whole number of units per minute
+                level = objective.incentive_level(problem.weights, person)
+                score += objective.incentive_for_level(units, level, minutes)
+            elif per_minute:
+                score += per_minute * minutes
+            i = len(pair_person)
+            pair_person.append(pi)
+            pair_position.append(qi)
+            pair_shift.append(si)
+            pair_score.append(score)
+            pair_of[(pi, qi)] = i
+            by_position[qi].append(i)
+            by_person[pi].append(i)
+            if linked:
+                linked_pairs.add(i)
 
 
 def _add_fixed(table: PairTable, problem: Problem) -> None:
@@ -214,3 +241,94 @@ def prune(table: PairTable, k: int, pinned: Iterable[int] = ()) -> Pruning:
     touched_people = {table.pair_person[i] for i in range(n) if not keep[i]}
     touched_positions = {table.pair_position[i] for i in range(n) if not keep[i]}
     return Pruning(kept, len(kept) < n, touched_people, touched_positions)
+
+
+class FastFunnelEligibility(Eligibility):
+    """An `Eligibility` whose `funnel()` counts only the people who could pass, not everybody.
+
+    `Eligibility.funnel` checks every person against every unfilled position (O(people x
+    unfilled)), which dominates large solves. Here rules 1-2 are counted once per distinct
+    (role, skills) requirement, and rule 3 only over the people whose availability reaches the
+    shift's start hour; rules 4-7 then run on the few survivors. Same counts, same order.
+    """
+
+    def __init__(self, base: Eligibility) -> None:
+        super().__init__(base.problem, base.candidates, base.km)
+        people = base.problem.people
+        self._people = people
+        self._by_role: dict[str, list[int]] = {}
+        self._by_hour: dict[int, list[int]] = {}
+        self._intervals = [
+            sorted((int(a.timestamp()), int(b.timestamp())) for a, b in p.availability)
+            for p in people
+        ]
+        for i, person in enumerate(people):
+            self._by_role.setdefault(person.role, []).append(i)
+            for start, end in self._intervals[i]:
+                for hour in range(start // 3600, (end - 1) // 3600 + 1):
+                    self._by_hour.setdefault(hour, []).append(i)
+        self._qualified: dict[tuple[str, tuple[tuple[str, int], ...]], tuple[int, set[int]]] = {}
+        self._available: dict[tuple[object, ...], list[int]] = {}
+        self._forbidden_pairs = {(f.person_id, f.shift_id) for f in base.problem.forbidden}
+        self._cache: dict[str, dict[str, int]] = {}
+
+    def _roles(self, role: str) -> list[int]:
+        if role == "any":
+            return list(range(len(self._people)))
+        return self._by_role.get(role, [])
+
+    def _qualified_people(self, position: Position) -> tuple[int, set[int]]:
+        """(people passing rule 1, set of people passing rules 1-2), cached per requirement."""
+        key = (position.role, tuple(sorted(position.skills.items())))
+        if key not in self._qualified:
+            role = self._roles(position.role)
+            needs = position.skills.items()
+            skilled = {
+                i for i in role if all(self._people[i].skills.get(n, 0) >= lvl for n, lvl in needs)
+            }
+            self._qualified[key] = (len(role), skilled)
+        return self._qualified[key]
+
+    def _covers(self, i: int, start: int, end: int) -> bool:
+        return any(a <= start and end <= b for a, b in self._intervals[i])
+
+    def funnel(self, position_id: str) -> dict[str, int]:
+        """Cumulative counts of people passing rules 1..k, k = 1..7 (as `Eligibility.funnel`)."""
+        if position_id in self._cache:
+            return dict(self._cache[position_id])
+        shift, position = self.shift_of(position_id), self.position(position_id)
+        role_count, skilled = self._qualified_people(position)
+        start, end = int(shift.start.timestamp()), int(shift.end.timestamp())
+        key = (position.role, tuple(sorted(position.skills.items())), start, end)
+        available = self._available.get(key)
+        if available is None:
+            available = [
+                i
+                for i in self._by_hour.get(start // 3600, ())
+                if i in skilled and self._covers(i, start, end)
+            ]
+            available = sorted(set(available))
+            self._available[key] = available
+        counts = {"role": role_count, "skills": len(skilled), "availability": len(available)}
+        survivors = [self._people[i] for i in available]
+        stages = (
+            (
+                "background_check",
+                lambda p: p.background_checked or not shift.requires_background_check,
+            ),
+            ("language", lambda p: shift.language is None or shift.language in p.languages),
+            ("distance", lambda p: _within_reach(p, shift)),
+            ("not_forbidden", lambda p: (p.id, shift.id) not in self._forbidden_pairs),
+        )
+        for stage, check in stages:
+            survivors = [p for p in survivors if check(p)]
+            counts[stage] = len(survivors)
+        self._cache[position_id] = counts
+        return dict(counts)
+
+
+def _within_reach(person: Person, shift: Shift) -> bool:
+    if person.location is None or shift.location is None or person.max_travel_km is None:
+        return True
+    km = km_between(person.location, shift.location)
+    return km is not None and km <= person.max_travel_km

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections.abc import Iterator
 
@@ -59,23 +60,24 @@ def overlap_cliques(order: list[int], start: list[int], end: list[int]) -> Itera
     Intervals are half-open, so shifts touching end-to-start do not overlap.
     """
     active: list[int] = []
+    first_end = math.inf  # the earliest end among active shifts
     grown = False
     for s in order:
         t = start[s]
-        if any(end[a] <= t for a in active):
+        if first_end <= t:
             if grown:
                 yield list(active)
                 grown = False
             active = [a for a in active if end[a] > t]
+            first_end = min((end[a] for a in active), default=math.inf)
         active.append(s)
+        first_end = min(first_end, end[s])
         grown = True
     if grown:
         yield active
 
 
-def buffer_conflicts(
-    order: list[int], table: PairTable, buffer: int
-) -> Iterator[tuple[int, int]]:
+def buffer_conflicts(order: list[int], table: PairTable, buffer: int) -> Iterator[tuple[int, int]]:
     """Pairs of non-overlapping shifts (sorted by start) closer in time than `buffer` seconds
     and a positive distance apart."""
     start, end = table.shift_start, table.shift_end
@@ -95,7 +97,7 @@ def add_max_minutes(mm: MatchingModel) -> None:
     """Rule 10a: a person's assigned minutes stay within max_minutes."""
     table = mm.table
     for person, shifts in mm.by_person.items():
-        limit = table.people[person].max_minutes
+        limit = mm.minutes_limit(person)
         if limit is not None and sum(table.shift_minutes[s] for s in shifts) > limit:
             mm.model.add(mm.load(person) <= limit)
 
@@ -104,16 +106,16 @@ def add_max_shifts_per_day(mm: MatchingModel) -> None:
     """Rule 10b: at most max_shifts_per_day shifts starting on one calendar day (problem tz)."""
     table = mm.table
     for person, shifts in mm.by_person.items():
-        limit = table.people[person].max_shifts_per_day
-        if limit is None:
+        if table.people[person].max_shifts_per_day is None:
             continue
         days: dict[int, list[int]] = {}
         for s in shifts:
             days.setdefault(table.shift_day[s], []).append(s)
-        for day_shifts in days.values():
-            if len(day_shifts) > limit:
+        for day, day_shifts in days.items():
+            limit = mm.day_limit(person, day)
+            if limit is not None and len(day_shifts) > limit:
                 pairs = [i for s in day_shifts for i in shifts[s]]
-                mm.model.add(sum(mm.x[i] for i in pairs) <= limit)
+                mm.model.add(cp_model.LinearExpr.sum([mm.x[i] for i in pairs]) <= limit)
 
 
 def add_position_count(mm: MatchingModel) -> None:

@@ -29,7 +29,10 @@ class Schedule:
         if self.staff[q] >= t.positions[q].count:
             return "position full"
         person = t.people[p]
-        if person.max_minutes is not None and self.load[p] + t.shift_minutes[s] > person.max_minutes:
+        if (
+            person.max_minutes is not None
+            and self.load[p] + t.shift_minutes[s] > person.max_minutes
+        ):
             return "max_minutes"
         limit = person.max_shifts_per_day
         if limit is not None and self.day_count.get((p, t.shift_day[s]), 0) >= limit:
@@ -165,7 +168,9 @@ def greedy_schedule(table: PairTable, pairs: Iterable[int] | None = None) -> Sch
     return schedule
 
 
-def repair(table: PairTable, preferred: Iterable[int], pairs: Iterable[int] | None = None) -> Schedule:
+def repair(
+    table: PairTable, preferred: Iterable[int], pairs: Iterable[int] | None = None
+) -> Schedule:
     """A feasible schedule from a possibly infeasible pair set (e.g. a relaxation's solution).
 
     Keeps fixed pairs, then `preferred` pairs by score while they fit, empties positions left

@@ -17,8 +17,18 @@ class MatchingModel:
         fair[p]: person p's extra fairness cost over their recent minutes.
     """
 
-    def __init__(self, table: PairTable, pairs: list[int]) -> None:
+    def __init__(
+        self,
+        table: PairTable,
+        pairs: list[int],
+        outside_minutes: dict[int, int] | None = None,
+        outside_days: dict[tuple[int, int], int] | None = None,
+    ) -> None:
         self.table = table
+        # What people already hold outside this model (a neighbourhood of a larger solution):
+        # their minutes, and their shifts per calendar day.
+        self.outside_minutes = outside_minutes or {}
+        self.outside_days = outside_days or {}
         self.model = cp_model.CpModel()
         self.pairs = pairs
         self.x: dict[int, cp_model.IntVar] = {i: self.model.new_bool_var(f"x{i}") for i in pairs}
@@ -37,11 +47,25 @@ class MatchingModel:
         """Shift index -> the person's kept pairs on that shift."""
         return self.by_person[person]
 
+    def recent(self, person: int) -> int:
+        """Minutes the fairness term starts from: recent ones plus those held outside."""
+        return self.table.person_recent[person] + self.outside_minutes.get(person, 0)
+
+    def minutes_limit(self, person: int) -> int | None:
+        """max_minutes left for this model (None: no limit)."""
+        limit = self.table.people[person].max_minutes
+        return None if limit is None else limit - self.outside_minutes.get(person, 0)
+
+    def day_limit(self, person: int, day: int) -> int | None:
+        """max_shifts_per_day left on `day` for this model (None: no limit)."""
+        limit = self.table.people[person].max_shifts_per_day
+        return None if limit is None else limit - self.outside_days.get((person, day), 0)
+
     def max_load(self, person: int) -> int:
         """The largest load the person's kept pairs allow (one position per shift)."""
-        limit = self.table.people[person].max_minutes
+        limit = self.minutes_limit(person)
         total = sum(self.table.shift_minutes[s] for s in self.by_person[person])
-        return total if limit is None else min(total, limit)
+        return total if limit is None else max(0, min(total, limit))
 
     def load(self, person: int) -> cp_model.IntVar:
         """The person's assigned minutes as a variable tied to their pair variables."""

@@ -32,35 +32,62 @@ def _w(weight: float) -> Fraction:
     return Fraction(repr(float(weight)))
 
 
+def _times(unit: int | Fraction, amount: int) -> int:
+    """unit * amount rounded to an integer (plain int arithmetic when the unit is integral)."""
+    if isinstance(unit, int):
+        return unit * amount
+    return round(unit * amount)
+
+
+class Units:
+    """Each weight times 36000, precomputed once: ints where exact (the spec's promise), so
+    scoring a pair is a few integer multiplications, not Fraction arithmetic."""
+
+    def __init__(self, weights: Weights) -> None:
+        self.weights = weights
+        self.coverage = self._unit(weights.coverage, 1)
+        self.skill = self._unit(weights.skill, 1)
+        self.distance_per_tenth_km = self._unit(weights.distance, Fraction(1, 10))
+        self.preference = scaled(_w(weights.preference))
+        self.continuity = scaled(_w(weights.continuity))
+        self.incentive_per_minute = self._unit(weights.incentive, Fraction(1, 60))
+
+    @staticmethod
+    def _unit(weight: float, per: Fraction | int) -> int | Fraction:
+        exact = _w(weight) * per * OBJECTIVE_SCALE
+        return int(exact) if exact.denominator == 1 else exact
+
+
 # --- per-assignment terms (each returns an int in 1/36000 units) ---
 
 
-def coverage(weights: Weights, shift: Shift) -> int:
+def coverage(units: Units, shift: Shift) -> int:
     """W.coverage * 2^(priority - 1)."""
-    return scaled(_w(weights.coverage) * 2 ** (shift.priority - 1))
+    return _times(units.coverage, 2 ** (shift.priority - 1))
 
 
-def skill(weights: Weights, person: Person, position: Position) -> int:
+def skill(units: Units, person: Person, position: Position) -> int:
     """W.skill * the sum of levels above each required minimum."""
-    surplus = sum(person.skills.get(name, 0) - level for name, level in position.skills.items())
-    return scaled(_w(weights.skill) * surplus)
+    skills = person.skills
+    surplus = sum(skills.get(name, 0) - level for name, level in position.skills.items())
+    return _times(units.skill, surplus) if surplus else 0
 
 
-def distance(weights: Weights, km: float | None) -> int:
-    """-W.distance * km (0 when a location is missing)."""
+def distance(units: Units, km: float | None) -> int:
+    """-W.distance * km (0 when a location is missing); km carries one decimal."""
     if km is None:
         return 0
-    return -scaled(_w(weights.distance) * Fraction(repr(float(km))))
+    return -_times(units.distance_per_tenth_km, round(km * 10))
 
 
-def preference(weights: Weights, person: Person, shift: Shift) -> int:
+def preference(units: Units, person: Person, shift: Shift) -> int:
     """W.preference when the shift's kind is one the person prefers."""
-    return scaled(_w(weights.preference)) if shift.kind in person.preferred_kinds else 0
+    return units.preference if shift.kind in person.preferred_kinds else 0
 
 
-def continuity(weights: Weights, has_history: bool) -> int:
+def continuity(units: Units, has_history: bool) -> int:
     """W.continuity when the person served the shift's request before."""
-    return scaled(_w(weights.continuity)) if has_history else 0
+    return units.continuity if has_history else 0
 
 
 def incentive_level(weights: Weights, person: Person) -> int:
@@ -71,23 +98,24 @@ def incentive_level(weights: Weights, person: Person) -> int:
     return math.floor(100 * min(Fraction(person.points), cap) / cap)
 
 
-def incentive(weights: Weights, person: Person, shift: Shift) -> int:
+def incentive(units: Units, person: Person, shift: Shift) -> int:
     """W.incentive * inc(p) * hours of the shift."""
-    return incentive_for_level(weights, incentive_level(weights, person), shift.minutes)
+    level = incentive_level(units.weights, person)
+    return incentive_for_level(units, level, shift.minutes)
 
 
-def incentive_for_level(weights: Weights, level: int, minutes: int) -> int:
+def incentive_for_level(units: Units, level: int, minutes: int) -> int:
     """W.incentive * level * minutes / 60, for a precomputed inc(p) `level`."""
-    if level == 0 or weights.incentive == 0:
+    if level == 0:
         return 0
-    return scaled(_w(weights.incentive) * level * Fraction(minutes, 60))
+    return _times(units.incentive_per_minute, level * minutes)
 
 
 ASSIGNMENT_TERMS = ("coverage", "skill", "distance", "preference", "continuity", "incentive")
 
 
 def assignment_terms(
-    weights: Weights,
+    units: Units,
     person: Person,
     position: Position,
     shift: Shift,
@@ -96,25 +124,13 @@ def assignment_terms(
 ) -> dict[str, int]:
     """Every per-assignment term of (person, position, shift), keyed by term name."""
     return {
-        "coverage": coverage(weights, shift),
-        "skill": skill(weights, person, position),
-        "distance": distance(weights, km),
-        "preference": preference(weights, person, shift),
-        "continuity": continuity(weights, has_history),
-        "incentive": incentive(weights, person, shift),
+        "coverage": coverage(units, shift),
+        "skill": skill(units, person, position),
+        "distance": distance(units, km),
+        "preference": preference(units, person, shift),
+        "continuity": continuity(units, has_history),
+        "incentive": incentive(units, person, shift),
     }
-
-
-def assignment_score(
-    weights: Weights,
-    person: Person,
-    position: Position,
-    shift: Shift,
-    km: float | None,
-    has_history: bool,
-) -> int:
-    """The sum of the per-assignment terms, in 1/36000 units."""
-    return sum(assignment_terms(weights, person, position, shift, km, has_history).values())
 
 
 # --- the per-person fairness term ---
@@ -131,11 +147,12 @@ class FairnessCost:
         self.factor = _w(weights.fairness) * 10
         self.integral = self.factor.denominator == 1
         self.zero = self.factor == 0
+        self._k = int(self.factor) if self.integral else None
 
     def of(self, load_minutes: int) -> int:
         """Cost of a total load (recent + assigned minutes)."""
-        if self.integral:
-            return int(self.factor) * load_minutes * load_minutes
+        if self._k is not None:
+            return self._k * load_minutes * load_minutes
         return round(self.factor * load_minutes * load_minutes)
 
     def extra(self, recent: int, assigned: int) -> int:
@@ -177,11 +194,12 @@ def add_fairness_cost(mm: MatchingModel, person: int, loads: list[int]) -> cp_mo
     """
     table = mm.table
     cost = table.fairness
-    recent = table.person_recent[person]
+    recent = mm.recent(person)
     load = mm.load(person)
     top = cost.extra(recent, loads[-1])
-    var = mm.model.new_int_var(0, top, f"fair_{person}")
-    if len(loads) > MAX_FAIRNESS_BREAKPOINTS and cost.integral:
+    var = mm.model.new_int_var(min(0, top), max(0, top), f"fair_{person}")
+    concave = cost.factor < 0  # a negative weight: chords would no longer be exact
+    if (concave or len(loads) > MAX_FAIRNESS_BREAKPOINTS) and cost.integral:
         # Exact product instead: 10*W*(R+L)^2 - 10*W*R^2 = k*(L^2 + 2RL).
         square = mm.model.new_int_var(0, loads[-1] * loads[-1], f"sq_{person}")
         mm.model.add_multiplication_equality(square, [load, load])
@@ -189,10 +207,13 @@ def add_fairness_cost(mm: MatchingModel, person: int, loads: list[int]) -> cp_mo
         mm.model.add(var == k * square + 2 * k * recent * load)
         mm.squares[person] = square
         return var
-    for a, b in zip(loads, loads[1:], strict=False):
-        fa, fb = cost.extra(recent, a), cost.extra(recent, b)
-        # var >= fa + (fb - fa) * (load - a) / (b - a), scaled by (b - a) to stay integral.
-        mm.model.add((b - a) * var >= fa * (b - a) + (fb - fa) * (load - a))
+    weighted_sum, add = cp_model.LinearExpr.weighted_sum, mm.model.add_linear_constraint
+    pair = [var, load]
+    values = [cost.extra(recent, a) for a in loads]
+    for k in range(len(loads) - 1):
+        a, b, fa, fb = loads[k], loads[k + 1], values[k], values[k + 1]
+        # var >= fa + (fb - fa) * (load - a) / (b - a), times (b - a) to stay integral.
+        add(weighted_sum(pair, [b - a, fa - fb]), fa * (b - a) - (fb - fa) * a, cp_model.INT_MAX)
     return var
 
 
