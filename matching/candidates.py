@@ -111,6 +111,7 @@ def _add_pairs(table: PairTable, problem: Problem, eligibility: Eligibility) -> 
     (tests check the table against `objective.assignment_terms`)."""
     units = objective.Units(problem.weights)
     history = {(h.person_id, h.request_id) for h in problem.history}
+    incumbents = {(i.person_id, i.position_id) for i in problem.incumbents}
     table.by_position = by_position = [[] for _ in table.positions]
     table.by_person = by_person = [[] for _ in table.people]
     people, person_of, km_of = table.people, table.person_index, eligibility.km
@@ -151,6 +152,10 @@ def _add_pairs(table: PairTable, problem: Problem, eligibility: Eligibility) -> 
             linked = (pid, request) in history
             if linked:
                 score += continuity
+            # An incumbent (an open offer being re-planned) is kept by pruning like continuity.
+            if (pid, position.id) in incumbents:
+                score += units.stability
+                linked = True
             per_minute = incentive[pi]
             if per_minute is None:  # a weight that is not a whole number of units per minute
                 level = objective.incentive_level(problem.weights, person)

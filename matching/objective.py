@@ -51,6 +51,7 @@ class Units:
         self.preference = scaled(_w(weights.preference))
         self.continuity = scaled(_w(weights.continuity))
         self.incentive_per_minute = self._unit(weights.incentive, Fraction(1, 60))
+        self.stability = scaled(_w(weights.stability))
 
     @staticmethod
     def _unit(weight: float, per: Fraction | int) -> int | Fraction:
@@ -90,6 +91,11 @@ def continuity(units: Units, has_history: bool) -> int:
     return units.continuity if has_history else 0
 
 
+def stability(units: Units, is_incumbent: bool) -> int:
+    """W.stability when the pair keeps an incumbent (Linkage's re-planning extension)."""
+    return units.stability if is_incumbent else 0
+
+
 def incentive_level(weights: Weights, person: Person) -> int:
     """inc(p) = floor(100 * min(points, points_cap) / points_cap) (0 for a zero cap)."""
     cap = _w(weights.points_cap)
@@ -111,7 +117,15 @@ def incentive_for_level(units: Units, level: int, minutes: int) -> int:
     return _times(units.incentive_per_minute, level * minutes)
 
 
-ASSIGNMENT_TERMS = ("coverage", "skill", "distance", "preference", "continuity", "incentive")
+ASSIGNMENT_TERMS = (
+    "coverage",
+    "skill",
+    "distance",
+    "preference",
+    "continuity",
+    "incentive",
+    "stability",
+)
 
 
 def assignment_terms(
@@ -121,6 +135,7 @@ def assignment_terms(
     shift: Shift,
     km: float | None,
     has_history: bool,
+    is_incumbent: bool = False,
 ) -> dict[str, int]:
     """Every per-assignment term of (person, position, shift), keyed by term name."""
     return {
@@ -130,6 +145,7 @@ def assignment_terms(
         "preference": preference(units, person, shift),
         "continuity": continuity(units, has_history),
         "incentive": incentive(units, person, shift),
+        "stability": stability(units, is_incumbent),
     }
 
 

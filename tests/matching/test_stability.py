@@ -46,3 +46,29 @@ def test_incumbents_must_name_known_people_and_positions():
     data["incumbents"].append({"person_id": "ghost", "position_id": "s1/vol"})
     with pytest.raises(ProblemFormatError, match="incumbents"):
         load_problem(data)
+
+
+@pytest.mark.parametrize("solver", ["cp-sat", "greedy"])
+def test_solvers_keep_the_incumbent_when_nothing_else_differs(solver):
+    from matching.solver import SolverConfig, solve
+    from matching.validation import validate_solution
+
+    problem = replace(_problem(stability=300), incumbents=(PersonPosition("p2", "s1/vol"),))
+    solution = solve(problem, SolverConfig(solver=solver, workers=1, time_limit_s=5))
+    assert validate_solution(problem, solution) == []
+    assert [a.person_id for a in solution.assignments] == ["p2"]
+    assert solution.objective.terms["stability"] == 300
+    assert solution.stats.bound is None or solution.stats.bound >= solution.objective.total - 1e-6
+
+
+def test_stability_does_not_outweigh_a_more_urgent_seat():
+    from matching.solver import SolverConfig, solve
+
+    # p1 holds an offer on a priority-1 seat; a priority-5 seat at the same time needs someone.
+    # Moving p1 there gains 1000 * (16 - 1) = 15000 > 300 of stability: p1 moves if alone.
+    routine = make_shift("s1", priority=1)
+    urgent = make_shift("s2", priority=5)
+    problem = make_problem([make_person("p1")], [routine, urgent], weights=Weights(stability=300))
+    problem = replace(problem, incumbents=(PersonPosition("p1", "s1/vol"),))
+    solution = solve(problem, SolverConfig(workers=1, time_limit_s=5))
+    assert [a.position_id for a in solution.assignments] == ["s2/vol"]
