@@ -102,29 +102,10 @@ def credit_completion(
     existing = _credited(session, assignment_id)
     if existing is not None:
         return existing
-    shift = assignment.shift
-    served = minutes if minutes is not None else _shift_minutes(shift)
-    if served < 0:
-        raise Invalid("negative minutes", errors={"minutes": ["must be 0 or more"]})
-    need = shift.need
-    hours = HoursEntry(
-        person_id=assignment.person_id,
-        assignment_id=assignment_id,
-        kind="service",
-        minutes=served,
-        actor_user_id=actor.id if actor else None,
+    hours, points = record_completion(
+        session=session, assignment=assignment, minutes=minutes, actor=actor
     )
-    points = PointsEntry(
-        person_id=assignment.person_id,
-        assignment_id=assignment_id,
-        kind="earn",
-        points=points_for(served, need.points_per_hour, need.points_tier),
-        actor_user_id=actor.id if actor else None,
-    )
-    session.add_all([hours, points])
     try:
-        session.flush()
-        _add_to_balance(session, assignment.person_id, points.points)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -132,6 +113,35 @@ def credit_completion(
         if existing is None:
             raise
         return existing
+    return hours, points
+
+
+def record_completion(
+    *, session: Session, assignment: Assignment, minutes: int | None, actor: User | None
+) -> tuple[HoursEntry, PointsEntry]:
+    """`credit_completion` without the commit or the replay check (for bulk loads)."""
+    shift = assignment.shift
+    served = minutes if minutes is not None else _shift_minutes(shift)
+    if served < 0:
+        raise Invalid("negative minutes", errors={"minutes": ["must be 0 or more"]})
+    need = shift.need
+    hours = HoursEntry(
+        person_id=assignment.person_id,
+        assignment_id=assignment.id,
+        kind="service",
+        minutes=served,
+        actor_user_id=actor.id if actor else None,
+    )
+    points = PointsEntry(
+        person_id=assignment.person_id,
+        assignment_id=assignment.id,
+        kind="earn",
+        points=points_for(served, need.points_per_hour, need.points_tier),
+        actor_user_id=actor.id if actor else None,
+    )
+    session.add_all([hours, points])
+    session.flush()
+    _add_to_balance(session, assignment.person_id, points.points)
     return hours, points
 
 
