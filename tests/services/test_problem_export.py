@@ -288,7 +288,12 @@ def test_street_scope_takes_the_communities_of_that_street(session):
     people = {c.id: PersonFactory(community_id=c.id) for c in (east_a, east_b, west)}
     shifts = {}
     for community in (east_a, east_b, west):
-        shift = ShiftFactory(need=NeedFactory(community_id=community.id))
+        start = MONDAY + timedelta(hours=10)  # explicit: the factory's default drifts
+        shift = ShiftFactory(
+            need=NeedFactory(community_id=community.id),
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+        )
         PositionFactory(shift=shift)
         shifts[community.id] = shift
     session.commit()
