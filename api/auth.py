@@ -11,10 +11,12 @@ from flask_smorest import abort
 
 from models import User, db
 from services import auth
+from services.permissions import Reach, reach_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 BEARER = "bearer"
 USER_KEY = "linkage.user"
+REACH_KEY = "linkage.reach"
 
 
 def bearer_token() -> str | None:
@@ -65,3 +67,14 @@ def public(view: F) -> F:
     """Mark a view as open to anyone (login, registration, health)."""
     view.__access__ = ("public",)  # type: ignore[attr-defined]
     return view
+
+
+def caller_reach() -> Reach:
+    """What the signed-in caller reaches (views under `requires` always have a caller)."""
+    user = current_user()
+    if user is None:  # pragma: no cover - `requires` answered 401 already
+        abort(401, message="sign in: send Authorization: Bearer <token>")
+    # Once per request, like the user: views and checks may ask more than once.
+    if REACH_KEY not in request.environ:
+        request.environ[REACH_KEY] = reach_of(session=db.session, user=user)
+    return request.environ[REACH_KEY]

@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from models import db
-from services.errors import Conflict, Invalid, NotFound, ServiceError
+from services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
 log = logging.getLogger(__name__)
 
-STATUS_BY_ERROR = {NotFound: 404, Invalid: 422, Conflict: 409}
+STATUS_BY_ERROR = {NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403}
 
 
 def describe_db_error(error: DBAPIError) -> str:
@@ -43,10 +43,14 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):
         db.session.rollback()
-        code = next(
-            (c for cls, c in STATUS_BY_ERROR.items() if isinstance(error, cls)), 400
-        )
-        names = {404: "Not Found", 409: "Conflict", 422: "Unprocessable Entity", 400: "Bad Request"}
+        code = next((c for cls, c in STATUS_BY_ERROR.items() if isinstance(error, cls)), 400)
+        names = {
+            403: "Forbidden",
+            404: "Not Found",
+            409: "Conflict",
+            422: "Unprocessable Entity",
+            400: "Bad Request",
+        }
         return _body(code, names[code], error.message, error.errors)
 
     @app.errorhandler(IntegrityError)
@@ -55,6 +59,14 @@ def register_errorhandlers(app: Flask) -> None:
         db.session.rollback()
         log.warning("integrity error: %s", describe_db_error(error))
         return _body(409, "Conflict", "the change conflicts with existing data")
+
+    @app.errorhandler(DataError)
+    def _data(error: DataError):
+        # A value the schemas let through but the database cannot hold (out of range): the
+        # client's input, so 422; logged, since a schema should have caught it.
+        db.session.rollback()
+        log.warning("data error: %s", describe_db_error(error))
+        return _body(422, "Unprocessable Entity", "a value does not fit the database")
 
     @app.errorhandler(OperationalError)
     def _operational(error: OperationalError):

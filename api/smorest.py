@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import flask_smorest
 import marshmallow as ma
 
@@ -18,11 +21,30 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 class Schema(ma.Schema):
-    """Base schema: unknown fields are an error (never INCLUDE, see PITFALLS)."""
+    """Base schema: unknown fields are an error (never INCLUDE, see PITFALLS), and no text
+    may carry a NUL character (PostgreSQL cannot store one: it would be a 500, not a 422)."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    @ma.pre_load
+    def _refuse_nul(self, data: Any, **_kwargs: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        bad = {name: ["must not contain NUL characters"] for name, value in data.items()
+               if _has_nul(value)}
+        if bad:
+            raise ma.ValidationError(bad)
+        return data
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(isinstance(item, str) and "\x00" in item for item in value)
+    return False
 
 
 class PartialSchema(Schema):

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, joinedload
 from models import Assignment, Person, Position, Shift
 from models.assignment import ACTIVE_STATUSES
 from models.db import utcnow
+from services.access import assignment_condition
 from services.errors import Conflict, Invalid, NotFound
+from services.permissions import Reach
 
 # Who may move an assignment where; declined, cancelled, completed and no_show are final.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -72,10 +74,15 @@ def _query(filters: dict[str, Any]) -> Select[tuple[Assignment]]:
 
 
 def list_assignments(
-    *, session: Session, filters: dict[str, Any], offset: int = 0, limit: int | None = None
+    *,
+    session: Session,
+    filters: dict[str, Any],
+    offset: int = 0,
+    limit: int | None = None,
+    reach: Reach | None = None,
 ) -> tuple[list[Assignment], int]:
-    """One page of assignments matching `filters`, ordered by shift start, and the total."""
-    stmt = _query(filters)
+    """One page of assignments matching `filters` and in `reach`, by shift start; the total."""
+    stmt = _query(filters).where(assignment_condition(reach))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     if offset >= total:
         # Past the end (or a page number too large for the database's OFFSET): nothing.

@@ -22,3 +22,7 @@ class Invalid(ServiceError):
 
 class Conflict(ServiceError):
     """The request clashes with the current state (a duplicate, an overlap, a stale version)."""
+
+
+class Forbidden(ServiceError):
+    """The caller's role may never do this, wherever the object is."""

@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import Assignment, Community, Need, Organization, Position, PositionSkill, Shift
 from models.db import utcnow
+from services.access import need_condition
 from services.assignments import has_service_records
 from services.errors import Conflict, Invalid, NotFound
+from services.permissions import Reach
 from services.positions import build_position, check_skill_codes, skill_ids_by_code
 from services.recurrence import expand_rule, parse_rule
 from services.shifts import (
@@ -177,10 +179,15 @@ def _query(filters: Mapping[str, Any]) -> Select[tuple[Need]]:
 
 
 def list_needs(
-    *, session: Session, filters: Mapping[str, Any], offset: int = 0, limit: int | None = None
+    *,
+    session: Session,
+    filters: Mapping[str, Any],
+    offset: int = 0,
+    limit: int | None = None,
+    reach: Reach | None = None,
 ) -> tuple[list[Need], int]:
-    """One page of needs matching `filters`, by id, and the total."""
-    stmt = _query(filters)
+    """One page of needs matching `filters` (and in `reach`), by id, and the total."""
+    stmt = _query(filters).where(need_condition(reach))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     if offset >= total:
         # Past the end (or a page number too large for the database's OFFSET): nothing.

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from models import MatchingOverride, Person, Position, Shift, User
 from services import audit
+from services.access import person_condition, person_in_reach, shift_condition
 from services.errors import Invalid, NotFound
+from services.permissions import Reach
 
 
 def create_override(
@@ -21,6 +23,7 @@ def create_override(
     position_id: int | None = None,
     shift_id: int | None = None,
     note: str | None = None,
+    reach: Reach | None = None,
 ) -> MatchingOverride:
     """Pin a person to a position (it becomes fixed) or forbid them a shift."""
     target, model = ("position_id", Position) if kind == "pin" else ("shift_id", Shift)
@@ -29,11 +32,15 @@ def create_override(
     errors: dict[str, list[str]] = {}
     if target_id is None:
         errors[target] = [f"required for a {kind}"]
-    elif session.get(model, target_id) is None:
+    elif session.get(model, target_id) is None or not _target_in_reach(
+        session, reach, model, target_id
+    ):
         errors[target] = [f"no {target.removesuffix('_id')} {target_id}"]
     if other is not None:
         errors["shift_id" if kind == "pin" else "position_id"] = [f"not used by a {kind}"]
-    if session.get(Person, person_id) is None:
+    if session.get(Person, person_id) is None or not person_in_reach(
+        session=session, reach=reach, person_id=person_id
+    ):
         errors["person_id"] = [f"no person {person_id}"]
     if errors:
         raise Invalid(f"bad {kind}", errors=errors)
@@ -58,16 +65,36 @@ def create_override(
     return override
 
 
-def list_overrides(*, session: Session, person_id: int | None = None) -> Sequence[MatchingOverride]:
-    stmt = select(MatchingOverride).order_by(MatchingOverride.id)
+def _target_in_reach(session: Session, reach: Reach | None, model: type, target_id: int) -> bool:
+    shift_id = target_id if model is Shift else session.get(Position, target_id).shift_id
+    if shift_id is None:
+        return reach is None or reach.role == "admin"
+    found = session.scalar(select(Shift.id).where(Shift.id == shift_id, shift_condition(reach)))
+    return found is not None
+
+
+def list_overrides(
+    *, session: Session, person_id: int | None = None, reach: Reach | None = None
+) -> Sequence[MatchingOverride]:
+    """Pins and forbids, of people in `reach` (None: all)."""
+    stmt = (
+        select(MatchingOverride)
+        .join(Person, MatchingOverride.person_id == Person.id)
+        .where(person_condition(reach))
+        .order_by(MatchingOverride.id)
+    )
     if person_id is not None:
         stmt = stmt.where(MatchingOverride.person_id == person_id)
     return session.scalars(stmt).all()
 
 
-def delete_override(*, session: Session, override_id: int, actor: User | None) -> None:
+def delete_override(
+    *, session: Session, override_id: int, actor: User | None, reach: Reach | None = None
+) -> None:
     override = session.get(MatchingOverride, override_id)
-    if override is None:
+    if override is None or not person_in_reach(
+        session=session, reach=reach, person_id=override.person_id
+    ):
         raise NotFound(f"no override {override_id}")
     audit.record(
         session=session, actor=actor, action=f"override.{override.kind}.remove", subject=override

@@ -11,7 +11,9 @@ from sqlalchemy import String, cast, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Assignment, Community, Organization, Person, PersonSkill, Skill
+from services.access import person_condition
 from services.errors import Conflict, Invalid, NotFound
+from services.permissions import Reach
 from services.person_availability import free_throughout, may_cover
 from services.queries import lookup, page_of
 
@@ -54,13 +56,15 @@ def list_people(
     min_level: int | None = None,
     available_from: datetime | None = None,
     available_to: datetime | None = None,
+    reach: Reach | None = None,
 ) -> tuple[Sequence[Person], int]:
     """People matching every filter given, ordered by id.
 
     `skill` (a code) counts only if not expired as of `today` (default: today in `timezone`)
     and held at `min_level` or more. `available_from`/`available_to`: free for the whole window.
+    `reach`: only the people the caller may see (None: everyone).
     """
-    conditions = []
+    conditions = [person_condition(reach)]
     if community_id is not None:
         conditions.append(Person.community_id == community_id)
     if role is not None:
@@ -174,3 +178,20 @@ def delete_person(*, session: Session, person_id: int) -> None:
         )
     session.delete(person)
     session.commit()
+
+
+CONTACT_PURPOSE = "share_contact_with_organizations"
+
+
+def staff_view(*, session: Session, person: Person) -> dict[str, Any]:
+    """What organization staff see of a person on their shifts: name, role, and the phone
+    only while the person consents to share their contact with organizations."""
+    from services.personal_data import has_consent
+
+    shared = has_consent(session=session, person_id=person.id, purpose=CONTACT_PURPOSE)
+    return {
+        "id": person.id,
+        "name": person.name,
+        "role": person.role,
+        "phone": person.phone if shared else None,
+    }

@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from models import AvailabilityWindow, Community, Person, PersonSkill, Skill
 from models.db import utcnow
 from models.need import NEED_KINDS
 from models.person import PERSON_ROLES
+from services.access import person_condition
 from services.errors import Invalid
+from services.permissions import Reach
 
 COLUMNS = (
     "external_id",
@@ -567,11 +569,14 @@ def _format_number(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def export_people_csv(*, session: Session, community_id: int | None = None) -> str:
+def export_people_csv(
+    *, session: Session, community_id: int | None = None, reach: Reach | None = None
+) -> str:
     """Every person (of one community when given) in the import format, ordered by id.
 
-    Erased people are left out. A person without an external id is written with an empty
-    one, which an import rejects: give them one first.
+    With `reach`, only the people the caller may see. Erased people are left out. A person
+    without an external id is written with an empty one, which an import rejects: give them
+    one first.
     """
     # Erased people are pseudonyms kept for hour records: nothing of theirs to export.
     query = select(Person).where(Person.erased_at.is_(None)).order_by(Person.id)
@@ -591,9 +596,12 @@ def export_people_csv(*, session: Session, community_id: int | None = None) -> s
         AvailabilityWindow.start_time,
         AvailabilityWindow.end_time,
     )
-    if community_id is not None:
-        scope = select(Person.id).where(Person.community_id == community_id)
-        query = query.where(Person.community_id == community_id)
+    if community_id is not None or reach is not None:
+        condition = person_condition(reach)
+        if community_id is not None:
+            condition = and_(condition, Person.community_id == community_id)
+        scope = select(Person.id).where(condition)
+        query = query.where(condition)
         skill_query = skill_query.where(PersonSkill.person_id.in_(scope))
         window_query = window_query.where(AvailabilityWindow.person_id.in_(scope))
     skills: dict[int, list[str]] = defaultdict(list)

@@ -17,6 +17,8 @@ class Reach:
     community_ids: frozenset[int] | None
     organization_ids: frozenset[int] | None
     person_id: int | None = None
+    # Which rule applies to needs and people: coordinators by community, staff by organization.
+    role: str | None = None
 
     def has_community(self, community_id: int | None) -> bool:
         return self.community_ids is None or community_id in self.community_ids
@@ -36,9 +38,9 @@ def reach_of(*, session: Session, user: User) -> Reach:
     communities those serve; a person reaches only themself.
     """
     if user.role == "admin":
-        return Reach(None, None)
+        return Reach(None, None, role="admin")
     if user.role == "person":
-        return Reach(NOTHING, NOTHING, person_id=user.person_id)
+        return Reach(NOTHING, NOTHING, person_id=user.person_id, role="person")
     scopes = session.scalars(select(UserScope).where(UserScope.user_id == user.id)).all()
     if user.role == "coordinator":
         ids = {s.community_id for s in scopes if s.community_id is not None}
@@ -53,7 +55,7 @@ def reach_of(*, session: Session, user: User) -> Reach:
                 )
             )
         )
-        return Reach(communities, organizations)
+        return Reach(communities, organizations, role="coordinator")
     organizations = frozenset(s.organization_id for s in scopes if s.organization_id is not None)
     communities = frozenset(
         session.scalars(
@@ -62,4 +64,4 @@ def reach_of(*, session: Session, user: User) -> Reach:
             )
         )
     )
-    return Reach(communities, organizations)
+    return Reach(communities, organizations, role=user.role)

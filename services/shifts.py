@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import Assignment, Need, Position, PositionSkill, Shift
 from models.assignment import ACTIVE_STATUSES
+from services.access import need_condition
 from services.assignments import has_service_records, overlap_conflict, overlapping_assignment
 from services.errors import Conflict, Invalid, NotFound
+from services.permissions import Reach
 from services.positions import (
     annotate_filled,
     build_position,
@@ -66,11 +68,12 @@ def list_shifts(
     need_id: int | None = None,
     offset: int = 0,
     limit: int | None = None,
+    reach: Reach | None = None,
 ) -> tuple[list[Shift], int]:
     """One page of shifts (of one need, if given) by start time, and the total."""
     if need_id is not None and session.get(Need, need_id) is None:
         raise NotFound(f"need {need_id} not found")
-    stmt = _query(filters, need_id)
+    stmt = _query(filters, need_id).where(need_condition(reach))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     if offset >= total:
         # Past the end (or a page number too large for the database's OFFSET): nothing.

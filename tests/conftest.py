@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url, select, text
 
 from api import create_app
-from models import db
+from models import User, db
 
 PG_URL_VAR = "LINKAGE_TEST_DATABASE_URL"
 
@@ -91,9 +92,57 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
     _wipe(_migrated_app)
 
 
+ADMIN_USERNAME = "fixture-admin"
+
+
+def _admin_token() -> str:
+    """Sign in an administrator account (created once per test) and return its token."""
+    from services import auth
+
+    hasher = auth.password_hasher("cheap")
+    if db.session.scalar(select(User.id).where(User.username == ADMIN_USERNAME)) is None:
+        auth.create_user(
+            session=db.session,
+            hasher=hasher,
+            username=ADMIN_USERNAME,
+            password="fixture password 1",
+            role="admin",
+        )
+    token, _row = auth.login(
+        session=db.session,
+        hasher=hasher,
+        username=ADMIN_USERNAME,
+        password="fixture password 1",
+        ttl=timedelta(hours=1),
+    )
+    db.session.commit()
+    return token
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    """A client whose requests carry an administrator's token (unless they send their own)."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {_admin_token()}"
+    return client
+
+
+@pytest.fixture
+def anonymous_client(app: Flask) -> FlaskClient:
+    """A client that sends no token."""
     return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shift_times() -> None:
+    """Start the shift factory's clock again for each test.
+
+    ShiftFactory places the n-th shift n // 7 hours into the test week: without a reset, a
+    test that runs after many others in the same worker gets shifts outside its week.
+    """
+    from tests.factories import ShiftFactory
+
+    ShiftFactory.reset_sequence()
 
 
 @pytest.fixture

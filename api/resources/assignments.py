@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from api.auth import caller_reach, requires
 from api.schemas.assignments import (
     AssignmentCreateSchema,
     AssignmentQueryArgsSchema,
@@ -12,6 +13,7 @@ from api.schemas.assignments import (
 )
 from api.smorest import Blueprint
 from models import db
+from services import access
 from services import assignments as assignments_service
 
 blp = Blueprint(
@@ -22,9 +24,12 @@ blp = Blueprint(
     "completed, no_show",
 )
 
+STAFF = ("admin", "coordinator", "org_staff")
+
 
 @blp.route("")
 class Assignments(MethodView):
+    @requires(*STAFF)
     @blp.arguments(AssignmentQueryArgsSchema, location="query")
     @blp.response(200, AssignmentSchema(many=True))
     @blp.paginate()
@@ -35,39 +40,59 @@ class Assignments(MethodView):
             filters=filters,
             offset=pagination_parameters.first_item,
             limit=pagination_parameters.page_size,
+            reach=caller_reach(),
         )
         pagination_parameters.item_count = total
         return items
 
+    @requires(*STAFF)
     @blp.arguments(AssignmentCreateSchema)
     @blp.response(201, AssignmentSchema)
     @blp.alt_response(409, response="CONFLICT")
     def post(self, data):
         """Assign a person to a position by hand (double-booking and capacity checked)."""
+        access.check_new_assignment(
+            session=db.session,
+            reach=caller_reach(),
+            person_id=data["person_id"],
+            position_id=data["position_id"],
+        )
         return assignments_service.create_assignment(session=db.session, **data)
 
 
 @blp.route("/<int:assignment_id>")
 class AssignmentById(MethodView):
+    @requires(*STAFF)
     @blp.response(200, AssignmentSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, assignment_id):
         """Get an assignment."""
+        access.check_assignment(
+            session=db.session, reach=caller_reach(), assignment_id=assignment_id
+        )
         return assignments_service.get_assignment(session=db.session, assignment_id=assignment_id)
 
+    @requires(*STAFF)
     @blp.arguments(AssignmentUpdateSchema)
     @blp.response(200, AssignmentSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
     def patch(self, changes, assignment_id):
         """Change status (along the allowed transitions), pinned or decline_reason."""
+        reach = caller_reach()
+        access.check_assignment(session=db.session, reach=reach, assignment_id=assignment_id)
+        access.check_assignment_change(reach=reach, changes=changes)
         return assignments_service.update_assignment(
             session=db.session, assignment_id=assignment_id, changes=changes
         )
 
+    @requires(*STAFF)
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
     def delete(self, assignment_id):
         """Delete a mistaken assignment (completed ones are kept as service records)."""
+        access.check_assignment(
+            session=db.session, reach=caller_reach(), assignment_id=assignment_id
+        )
         assignments_service.delete_assignment(session=db.session, assignment_id=assignment_id)

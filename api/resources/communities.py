@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest.error_handler import ErrorSchema
 
+from api.auth import requires
 from api.schemas.communities import (
     CommunityCreateSchema,
     CommunityQueryArgsSchema,
@@ -22,6 +23,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Communities(MethodView):
+    @requires()
     @blp.arguments(CommunityQueryArgsSchema, location="query")
     @blp.response(200, CommunitySchema(many=True))
     @blp.paginate()
@@ -36,6 +38,7 @@ class Communities(MethodView):
         pagination_parameters.item_count = total
         return items
 
+    @requires("admin")
     @blp.arguments(CommunityCreateSchema)
     @blp.response(201, CommunitySchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Same district, street and name exists")
@@ -46,12 +49,14 @@ class Communities(MethodView):
 
 @blp.route("/<int:community_id>")
 class CommunityById(MethodView):
+    @requires()
     @blp.response(200, CommunitySchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such community")
     def get(self, community_id):
         """Get a community."""
         return service.get_community(session=db.session, community_id=community_id)
 
+    @requires("admin")
     @blp.arguments(CommunityUpdateSchema)
     @blp.response(200, CommunitySchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such community")
@@ -60,6 +65,7 @@ class CommunityById(MethodView):
         """Change some fields of a community."""
         return service.update_community(session=db.session, community_id=community_id, data=data)
 
+    @requires("admin")
     @blp.response(204)
     @blp.alt_response(404, schema=ErrorSchema, description="No such community")
     def delete(self, community_id):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from sqlalchemy import text
 
+from api.auth import public
 from api.schemas.health import HealthSchema
 from api.smorest import Blueprint
 from models import db
@@ -14,6 +15,7 @@ blp = Blueprint("health", __name__, url_prefix="/health", description="Service h
 
 @blp.route("")
 class Health(MethodView):
+    @public
     @blp.response(200, HealthSchema)
     def get(self):
         """Report that the service and its database answer."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest.error_handler import ErrorSchema
 
+from api.auth import caller_reach, requires
 from api.schemas.organizations import (
     OrganizationCreateSchema,
     OrganizationQueryArgsSchema,
@@ -13,6 +14,7 @@ from api.schemas.organizations import (
 )
 from api.smorest import Blueprint
 from models import db
+from services import access
 from services import organizations as service
 
 blp = Blueprint(
@@ -25,6 +27,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Organizations(MethodView):
+    @requires()
     @blp.arguments(OrganizationQueryArgsSchema, location="query")
     @blp.response(200, OrganizationSchema(many=True))
     @blp.paginate()
@@ -39,6 +42,7 @@ class Organizations(MethodView):
         pagination_parameters.item_count = total
         return items
 
+    @requires("admin")
     @blp.arguments(OrganizationCreateSchema)
     @blp.response(201, OrganizationSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="The name is taken")
@@ -49,22 +53,31 @@ class Organizations(MethodView):
 
 @blp.route("/<int:organization_id>")
 class OrganizationById(MethodView):
+    @requires()
     @blp.response(200, OrganizationSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such organization")
     def get(self, organization_id):
         """Get an organization."""
         return service.get_organization(session=db.session, organization_id=organization_id)
 
+    @requires("admin", "coordinator", "org_staff")
     @blp.arguments(OrganizationUpdateSchema)
     @blp.response(200, OrganizationSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such organization")
     @blp.alt_response(409, schema=ErrorSchema, description="The name is taken")
     def patch(self, data, organization_id):
-        """Change some fields of an organization; `community_ids` replaces the whole list."""
+        """Change some fields of an organization; `community_ids` replaces the whole list.
+
+        Coordinators change the organizations serving their communities, staff their own.
+        """
+        access.check_organization_change(
+            session=db.session, reach=caller_reach(), organization_id=organization_id, data=data
+        )
         return service.update_organization(
             session=db.session, organization_id=organization_id, data=data
         )
 
+    @requires("admin")
     @blp.response(204)
     @blp.alt_response(404, schema=ErrorSchema, description="No such organization")
     @blp.alt_response(409, schema=ErrorSchema, description="It has posted needs")

@@ -6,6 +6,7 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest.error_handler import ErrorSchema
 
+from api.auth import caller_reach, requires
 from api.schemas.people_csv import (
     ImportReportSchema,
     PeopleExportQueryArgsSchema,
@@ -39,6 +40,7 @@ _CSV_RESPONSE = {
 
 @blp.route("/import")
 class PeopleImport(MethodView):
+    @requires("admin")
     @blp.arguments(PeopleImportFileSchema, location="files")
     @blp.doc(**_CSV_BODY)
     @blp.response(200, ImportReportSchema)
@@ -54,11 +56,14 @@ class PeopleImport(MethodView):
 
 @blp.route("/export")
 class PeopleExport(MethodView):
+    @requires("admin", "coordinator")
     @blp.arguments(PeopleExportQueryArgsSchema, location="query")
     @blp.doc(responses={200: _CSV_RESPONSE})
     def get(self, args):
         """Export people (of one community, if given) as CSV in the import format."""
-        text = service.export_people_csv(session=db.session, community_id=args.get("community"))
+        text = service.export_people_csv(
+            session=db.session, community_id=args.get("community"), reach=caller_reach()
+        )
         return Response(
             text,
             mimetype="text/csv",

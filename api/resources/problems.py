@@ -6,9 +6,11 @@ from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_smorest.error_handler import ErrorSchema
 
+from api.auth import caller_reach, requires
 from api.schemas.problems import ProblemQueryArgsSchema, ProblemSchema
 from api.smorest import Blueprint
 from models import db
+from services import access
 from services import problems as service
 
 blp = Blueprint(
@@ -21,6 +23,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Problems(MethodView):
+    @requires("admin", "coordinator")
     @blp.arguments(ProblemQueryArgsSchema, location="query")
     @blp.response(200, ProblemSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="The community does not exist")
@@ -35,6 +38,13 @@ class Problems(MethodView):
         active needs and people. Confirmed assignments are `fixed`, declined ones
         `forbidden`, completed ones before the week `history`.
         """
+        # Coordinators export only a community or street they coordinate, never the city.
+        access.check_scope(
+            session=db.session,
+            reach=caller_reach(),
+            community_id=args.get("community"),
+            street=args.get("street"),
+        )
         problem = service.export_problem(
             session=db.session,
             week=args["week"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 
-from api.auth import current_user, requires
+from api.auth import caller_reach, current_user, requires
 from api.schemas.runs import (
     OverrideCreateSchema,
     OverrideSchema,
@@ -16,7 +16,7 @@ from api.schemas.runs import (
 )
 from api.smorest import Blueprint
 from models import db
-from services import overrides, runs
+from services import access, overrides, runs
 
 blp = Blueprint("runs", __name__, url_prefix="/runs", description="Weekly matching runs")
 STAFF = ("admin", "coordinator")
@@ -30,8 +30,9 @@ class Runs(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """Matching runs, newest first."""
-        found, total = runs.list_runs(
+        found, total = access.list_runs_in_reach(
             session=db.session,
+            reach=caller_reach(),
             offset=pagination_parameters.first_item,
             limit=pagination_parameters.page_size,
             **filters,
@@ -43,7 +44,14 @@ class Runs(MethodView):
     @blp.arguments(RunCreateSchema)
     @blp.response(202, RunSchema)
     def post(self, request):
-        """Queue a run; the scheduler process solves it (a solve never runs in a request)."""
+        """Queue a run; the scheduler process solves it (a solve never runs in a request).
+
+        Coordinators queue runs of a community or street they coordinate; "all" is for admins.
+        """
+        community_id, street = runs.parse_scope(request["scope"])
+        access.check_scope(
+            session=db.session, reach=caller_reach(), community_id=community_id, street=street
+        )
         return runs.queue_run(
             session=db.session,
             timezone=current_app.config["LINKAGE_TIMEZONE"],
@@ -59,6 +67,7 @@ class Run(MethodView):
     @blp.response(200, RunSchema)
     def get(self, run_id):
         """One run and its solver statistics."""
+        access.check_run(session=db.session, reach=caller_reach(), run_id=run_id)
         return runs.get_run(session=db.session, run_id=run_id)
 
 
@@ -68,6 +77,7 @@ class RunReview(MethodView):
     @blp.response(200, ReviewSchema)
     def get(self, run_id):
         """Filled versus needed by priority, unfilled positions with reasons, fairness, changes."""
+        access.check_run(session=db.session, reach=caller_reach(), run_id=run_id)
         return runs.review_run(session=db.session, run_id=run_id)
 
 
@@ -78,6 +88,7 @@ class RunPublish(MethodView):
     @blp.alt_response(409, description="conflicts; nothing was changed")
     def post(self, run_id):
         """Offer every proposal at once, or refuse with the list of conflicts."""
+        access.check_run(session=db.session, reach=caller_reach(), run_id=run_id)
         return runs.publish_run(session=db.session, run_id=run_id, actor=current_user())
 
 
@@ -87,6 +98,7 @@ class RunDiscard(MethodView):
     @blp.response(200, RunSchema)
     def post(self, run_id):
         """Drop an unpublished run and its proposals."""
+        access.check_run(session=db.session, reach=caller_reach(), run_id=run_id)
         return runs.discard_run(session=db.session, run_id=run_id, actor=current_user())
 
 
@@ -96,14 +108,16 @@ class Overrides(MethodView):
     @blp.response(200, OverrideSchema(many=True))
     def get(self):
         """Pins and forbids in force."""
-        return overrides.list_overrides(session=db.session)
+        return overrides.list_overrides(session=db.session, reach=caller_reach())
 
     @requires(*STAFF)
     @blp.arguments(OverrideCreateSchema)
     @blp.response(201, OverrideSchema)
     def post(self, override):
         """Pin a person to a position, or forbid them a shift, for every later run."""
-        return overrides.create_override(session=db.session, actor=current_user(), **override)
+        return overrides.create_override(
+            session=db.session, actor=current_user(), reach=caller_reach(), **override
+        )
 
 
 @blp.route("/overrides/<int:override_id>")
@@ -112,4 +126,6 @@ class Override(MethodView):
     @blp.response(204)
     def delete(self, override_id):
         """Remove a pin or forbid."""
-        overrides.delete_override(session=db.session, override_id=override_id, actor=current_user())
+        overrides.delete_override(
+            session=db.session, override_id=override_id, actor=current_user(), reach=caller_reach()
+        )

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from api.auth import caller_reach, requires
 from api.schemas.positions import PositionCreateSchema, PositionSchema
 from api.schemas.shifts import ShiftQueryArgsSchema, ShiftSchema, ShiftUpdateSchema
 from api.smorest import Blueprint
 from models import db
+from services import access
 from services import positions as positions_service
 from services import shifts as shifts_service
 
 blp = Blueprint("shifts", __name__, url_prefix="/shifts", description="Dated occurrences of needs")
 
+STAFF = ("admin", "coordinator", "org_staff")
+
 
 @blp.route("")
 class Shifts(MethodView):
+    @requires(*STAFF)
     @blp.arguments(ShiftQueryArgsSchema, location="query")
     @blp.response(200, ShiftSchema(many=True))
     @blp.paginate()
@@ -26,6 +31,7 @@ class Shifts(MethodView):
             filters=filters,
             offset=pagination_parameters.first_item,
             limit=pagination_parameters.page_size,
+            reach=caller_reach(),
         )
         pagination_parameters.item_count = total
         return items
@@ -33,41 +39,51 @@ class Shifts(MethodView):
 
 @blp.route("/<int:shift_id>")
 class ShiftById(MethodView):
+    @requires(*STAFF)
     @blp.response(200, ShiftSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, shift_id):
         """Get a shift."""
+        access.check_shift(session=db.session, reach=caller_reach(), shift_id=shift_id)
         return shifts_service.get_shift(session=db.session, shift_id=shift_id)
 
+    @requires(*STAFF)
     @blp.arguments(ShiftUpdateSchema)
     @blp.response(200, ShiftSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
     def patch(self, changes, shift_id):
         """Move or cancel a shift."""
+        access.check_shift(session=db.session, reach=caller_reach(), shift_id=shift_id)
         return shifts_service.update_shift(session=db.session, shift_id=shift_id, changes=changes)
 
+    @requires(*STAFF)
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
     def delete(self, shift_id):
         """Delete a shift (refused once someone has served on it; cancel it instead)."""
+        access.check_shift(session=db.session, reach=caller_reach(), shift_id=shift_id)
         shifts_service.delete_shift(session=db.session, shift_id=shift_id)
 
 
 @blp.route("/<int:shift_id>/positions")
 class ShiftPositions(MethodView):
+    @requires(*STAFF)
     @blp.response(200, PositionSchema(many=True))
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, shift_id):
         """List a shift's positions."""
+        access.check_shift(session=db.session, reach=caller_reach(), shift_id=shift_id)
         return positions_service.list_shift_positions(session=db.session, shift_id=shift_id)
 
+    @requires(*STAFF)
     @blp.arguments(PositionCreateSchema)
     @blp.response(201, PositionSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def post(self, data, shift_id):
         """Add a position to a shift."""
+        access.check_shift(session=db.session, reach=caller_reach(), shift_id=shift_id)
         return positions_service.create_shift_position(
             session=db.session, shift_id=shift_id, data=data
         )

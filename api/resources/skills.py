@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest.error_handler import ErrorSchema
 
+from api.auth import requires
 from api.schemas.skills import (
     SkillCreateSchema,
     SkillQueryArgsSchema,
@@ -20,6 +21,7 @@ blp = Blueprint("skills", __name__, url_prefix="/skills", description="The skill
 
 @blp.route("")
 class Skills(MethodView):
+    @requires()
     @blp.arguments(SkillQueryArgsSchema, location="query")
     @blp.response(200, SkillSchema(many=True))
     @blp.paginate()
@@ -34,6 +36,7 @@ class Skills(MethodView):
         pagination_parameters.item_count = total
         return items
 
+    @requires("admin", "coordinator")
     @blp.arguments(SkillCreateSchema)
     @blp.response(201, SkillSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="The code is taken")
@@ -44,12 +47,14 @@ class Skills(MethodView):
 
 @blp.route("/<int:skill_id>")
 class SkillById(MethodView):
+    @requires()
     @blp.response(200, SkillSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such skill")
     def get(self, skill_id):
         """Get a skill."""
         return service.get_skill(session=db.session, skill_id=skill_id)
 
+    @requires("admin", "coordinator")
     @blp.arguments(SkillUpdateSchema)
     @blp.response(200, SkillSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such skill")
@@ -58,6 +63,7 @@ class SkillById(MethodView):
         """Change some fields of a skill."""
         return service.update_skill(session=db.session, skill_id=skill_id, data=data)
 
+    @requires("admin", "coordinator")
     @blp.response(204)
     @blp.alt_response(404, schema=ErrorSchema, description="No such skill")
     @blp.alt_response(409, schema=ErrorSchema, description="People hold it or positions need it")

@@ -191,3 +191,15 @@ class PersonSkillVerifySchema(Schema):
 
 
 __all__ = ["MAX_ID"]
+
+
+class PersonStaffViewSchema(Schema):
+    """A person as organization staff see them: no location, phone only under consent."""
+
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+    phone = fields.String(
+        allow_none=True,
+        metadata={"description": "Only while the person consents to share it; else null"},
+    )

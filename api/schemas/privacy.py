@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from api.schemas.fields import identifier, text
 from api.smorest import Schema
 from models.account import CONSENT_PURPOSES
 
@@ -68,10 +69,11 @@ class AuditEventSchema(Schema):
 
 
 class AuditQueryArgsSchema(Schema):
-    action = fields.String(validate=validate.Length(max=64))
-    subject_type = fields.String(validate=validate.Length(max=32))
-    subject_id = fields.String(validate=validate.Length(max=64))
-    actor_user_id = fields.Integer()
+    action = text(64)
+    subject_type = text(32)
+    subject_id = text(64)
+    # Bounded like every id: a larger number would overflow PostgreSQL's integer (500).
+    actor_user_id = identifier(strict=False)
 
 
 PURPOSE_PARAM = validate.OneOf(CONSENT_PURPOSES)

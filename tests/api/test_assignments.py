@@ -413,7 +413,7 @@ def test_list_pagination(client, listing):
     assert '"total": 3' in response.headers["X-Pagination"]
 
 
-def test_concurrent_overlapping_bookings_let_exactly_one_through(app, session):
+def test_concurrent_overlapping_bookings_let_exactly_one_through(app, session, client):
     # Each thread is its own request and session; the person's row lock (PostgreSQL) or the
     # immediate write transaction (SQLite) must stop the write skew of check-then-insert.
     person = PersonFactory()
@@ -425,9 +425,11 @@ def test_concurrent_overlapping_bookings_let_exactly_one_through(app, session):
     barrier = threading.Barrier(len(positions))
 
     def book(position_id):
-        client = app.test_client()
+        # Its own client per thread, signed in as the fixture's administrator.
+        own = app.test_client()
+        own.environ_base.update(client.environ_base)
         barrier.wait()
-        return client.post(URL, json={"person_id": person_id, "position_id": position_id})
+        return own.post(URL, json={"person_id": person_id, "position_id": position_id})
 
     with ThreadPoolExecutor(max_workers=len(positions)) as pool:
         responses = list(pool.map(book, position_ids))
@@ -435,7 +437,7 @@ def test_concurrent_overlapping_bookings_let_exactly_one_through(app, session):
     assert codes == [201, 409, 409, 409], [r.json for r in responses]
 
 
-def test_concurrent_bookings_do_not_overfill_a_position(app, session):
+def test_concurrent_bookings_do_not_overfill_a_position(app, session, client):
     position = position_at(count=2)
     people = [PersonFactory() for _ in range(5)]
     position_id, person_ids = position.id, [p.id for p in people]
@@ -443,9 +445,11 @@ def test_concurrent_bookings_do_not_overfill_a_position(app, session):
     barrier = threading.Barrier(len(people))
 
     def book(person_id):
-        client = app.test_client()
+        # Its own client per thread, signed in as the fixture's administrator.
+        own = app.test_client()
+        own.environ_base.update(client.environ_base)
         barrier.wait()
-        return client.post(URL, json={"person_id": person_id, "position_id": position_id})
+        return own.post(URL, json={"person_id": person_id, "position_id": position_id})
 
     with ThreadPoolExecutor(max_workers=len(people)) as pool:
         responses = list(pool.map(book, person_ids))

@@ -6,7 +6,8 @@ import pytest
 
 from models import db
 from services import auth
-from tests.factories import PersonFactory
+from services.auth import ScopeSpec
+from tests.factories import CommunityFactory, PersonFactory
 
 PASSWORD = "correct horse battery"
 
@@ -55,8 +56,10 @@ def test_bad_credentials_are_422_without_telling_which(client, make_user):
 
 
 @pytest.mark.parametrize("header", ["", "Bearer", "Bearer nonsense", "Basic abc", "Token x"])
-def test_missing_or_bad_token_is_401(client, header):
-    response = client.get("/api/v1/auth/me", headers={"Authorization": header} if header else {})
+def test_missing_or_bad_token_is_401(anonymous_client, header):
+    response = anonymous_client.get(
+        "/api/v1/auth/me", headers={"Authorization": header} if header else {}
+    )
     assert response.status_code == 401
 
 
@@ -106,8 +109,10 @@ def test_coordinator_cannot_create_admin(client, make_user):
 
 
 def test_pending_account_signs_in_after_approval(client, make_user):
-    person = PersonFactory(active=False)
-    make_user("coord", "coordinator")
+    # Coordinators approve the people of their own communities.
+    community = CommunityFactory()
+    person = PersonFactory(active=False, community_id=community.id)
+    make_user("coord", "coordinator", scopes=[ScopeSpec(community_id=community.id)])
     pending = make_user("vol", "person", person_id=person.id, status="pending")
     assert login(client, "vol").status_code == 409
     token = login(client, "coord").json["token"]

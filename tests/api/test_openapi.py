@@ -30,3 +30,12 @@ def test_docs_page_is_served(client):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
     assert b"swagger" in response.data.lower()
+
+
+def test_nul_characters_are_refused_with_422_anywhere(client):
+    body = {"district": "Yuexiu", "street": "Dongshan\x00", "name": "x"}
+    response = client.post("/api/v1/communities", json=body)
+    assert response.status_code == 422
+    assert "street" in str(response.json["errors"])
+    listed = client.get("/api/v1/audit-events?action=a%00b")
+    assert listed.status_code == 422

@@ -6,6 +6,7 @@ import pytest
 
 from models import db
 from services import runs
+from services.auth import ScopeSpec
 from tests.factories import (
     PersonFactory,
 )
@@ -19,19 +20,24 @@ def setting(app):
     return small_week(people=2, min_count=1)
 
 
+def _coordinator(sign_in, setting):
+    """A coordinator of the setting's community: runs are scoped to the caller's communities."""
+    return sign_in("coordinator", scopes=[ScopeSpec(community_id=setting["community"].id)])
+
+
 def _queue(client, headers, setting, **extra):
     body = {"scope": setting["scope"], "week": "2026-W49", "time_limit_s": 5} | extra
     return client.post(URL, json=body, headers=headers)
 
 
 def test_queue_returns_202_and_does_not_solve(client, sign_in, setting):
-    response = _queue(client, sign_in("coordinator"), setting)
+    response = _queue(client, _coordinator(sign_in, setting), setting)
     assert response.status_code == 202
     assert response.json["status"] == "queued" and response.json["stats"] is None
 
 
 def test_review_then_publish(client, sign_in, setting, app):
-    headers = sign_in("coordinator")
+    headers = _coordinator(sign_in, setting)
     run_id = _queue(client, headers, setting).json["id"]
     settings = runs.RunSettings(timezone=app.config["LINKAGE_TIMEZONE"], workers=1)
     solved = runs.run_next(session=db.session, settings=settings)
@@ -46,7 +52,7 @@ def test_review_then_publish(client, sign_in, setting, app):
 
 
 def test_review_of_unsolved_run_is_409(client, sign_in, setting):
-    headers = sign_in("coordinator")
+    headers = _coordinator(sign_in, setting)
     run_id = _queue(client, headers, setting).json["id"]
     assert client.get(f"{URL}/{run_id}/review", headers=headers).status_code == 409
 
@@ -62,21 +68,21 @@ def test_review_of_unsolved_run_is_409(client, sign_in, setting):
     ],
 )
 def test_bad_run_requests_are_422_naming_the_field(client, sign_in, setting, extra, field):
-    response = _queue(client, sign_in("coordinator"), setting, **extra)
+    response = _queue(client, _coordinator(sign_in, setting), setting, **extra)
     assert response.status_code == 422
     assert field in str(response.json["errors"])
 
 
-def test_runs_are_for_staff_only(client, sign_in, setting):
+def test_runs_are_for_staff_only(client, anonymous_client, sign_in, setting):
     person = PersonFactory()
     db.session.commit()
-    assert _queue(client, {}, setting).status_code == 401
+    assert _queue(anonymous_client, {}, setting).status_code == 401
     assert _queue(client, sign_in("person", person_id=person.id), setting).status_code == 403
     assert _queue(client, sign_in("org_staff"), setting).status_code == 403
 
 
 def test_overrides_round_trip_and_validation(client, sign_in, setting):
-    headers = sign_in("coordinator")
+    headers = _coordinator(sign_in, setting)
     person, shift = setting["people"][0], setting["shift"]
     forbid = {"kind": "forbid", "person_id": person.id, "shift_id": shift.id}
     created = client.post(f"{URL}/overrides", json=forbid, headers=headers)
