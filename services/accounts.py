@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from models import Person, User, UserScope
-from services import audit, auth
+from services import audit, auth, people
 from services.access import person_condition, person_in_reach
-from services.errors import Conflict, Invalid, NotFound
+from services.errors import Conflict, Invalid, NotFound, ServiceError
 from services.permissions import reach_of
 
 # What each staff role may create: admins anything, coordinators the accounts they look after.
@@ -108,3 +109,37 @@ def _user_in_reach(session: Session, actor: User, user: User) -> bool:
         return False
     reach = reach_of(session=session, user=actor)
     return person_in_reach(session=session, reach=reach, person_id=user.person_id)
+
+
+def register_person(
+    *,
+    session: Session,
+    hasher: PasswordHasher,
+    username: str,
+    password: str,
+    person: dict[str, Any],
+) -> User:
+    """Self-registration: an inactive person and a pending account, written together.
+
+    A coordinator approves the account (`approve_user`) before the person can sign in or be
+    matched; nothing is written when any check fails.
+    """
+    people.check_references(session, person, None)
+    new = Person(**person, active=False)
+    session.add(new)
+    session.flush()
+    try:
+        user = auth.add_user(
+            session=session,
+            hasher=hasher,
+            username=username,
+            password=password,
+            role="person",
+            person_id=new.id,
+            status="pending",
+        )
+    except ServiceError:
+        session.rollback()
+        raise
+    session.commit()
+    return user

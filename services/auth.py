@@ -67,6 +67,34 @@ def create_user(
     actor: User | None = None,
 ) -> User:
     """Create an account; a `person` account must name the Person it acts for."""
+    user = add_user(
+        session=session,
+        hasher=hasher,
+        username=username,
+        password=password,
+        role=role,
+        person_id=person_id,
+        scopes=scopes,
+        status=status,
+        actor=actor,
+    )
+    session.commit()
+    return user
+
+
+def add_user(
+    *,
+    session: Session,
+    hasher: PasswordHasher,
+    username: str,
+    password: str,
+    role: str,
+    person_id: int | None = None,
+    scopes: Iterable[ScopeSpec] = (),
+    status: str = "active",
+    actor: User | None = None,
+) -> User:
+    """`create_user` without the commit, for a use case that writes more with it."""
     if role not in USER_ROLES:
         raise Invalid("unknown role", errors={"role": [f"one of {', '.join(USER_ROLES)}"]})
     if (role == "person") != (person_id is not None):
@@ -88,9 +116,13 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session=session, actor=actor, action="user.create", subject=user,
-                 details={"role": role, "status": status})
-    session.commit()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="user.create",
+        subject=user,
+        details={"role": role, "status": status},
+    )
     return user
 
 
@@ -185,7 +217,12 @@ def change_role(*, session: Session, user_id: int, role: str, actor: User) -> Us
     previous = user.role
     user.role = role
     revoke_all_tokens(session=session, user_id=user.id)
-    audit.record(session=session, actor=actor, action="user.role_change", subject=user,
-                 details={"from": previous, "to": role})
+    audit.record(
+        session=session,
+        actor=actor,
+        action="user.role_change",
+        subject=user,
+        details={"from": previous, "to": role},
+    )
     session.commit()
     return user

@@ -111,7 +111,8 @@ def list_people(
     return session.scalars(stmt.where(Person.id.in_(chosen))).all(), len(ids)
 
 
-def _check_references(session: Session, data: dict[str, Any], own_id: int | None) -> None:
+def check_references(session: Session, data: dict[str, Any], own_id: int | None) -> None:
+    """Unknown community or organizations -> Invalid; an external id in use -> Conflict."""
     errors: dict[str, list[str]] = {}
     community_id = data.get("community_id")
     if community_id is not None and lookup(session, Community, community_id) is None:
@@ -140,7 +141,7 @@ def _check_references(session: Session, data: dict[str, Any], own_id: int | None
 
 
 def create_person(*, session: Session, data: dict[str, Any]) -> Person:
-    _check_references(session, data, None)
+    check_references(session, data, None)
     person = Person(**data)
     session.add(person)
     session.commit()
@@ -149,7 +150,7 @@ def create_person(*, session: Session, data: dict[str, Any]) -> Person:
 
 def update_person(*, session: Session, person_id: int, data: dict[str, Any]) -> Person:
     person = get_person(session=session, person_id=person_id)
-    _check_references(session, data, person.id)
+    check_references(session, data, person.id)
     lat, lon = data.get("lat", person.lat), data.get("lon", person.lon)
     if (lat is None) != (lon is None):
         missing = "lon" if lon is None else "lat"

@@ -12,6 +12,7 @@ from api.extensions import limiter, login_limit
 from api.schemas.auth import (
     LoginSchema,
     PasswordChangeSchema,
+    RegistrationSchema,
     RoleChangeSchema,
     TokenSchema,
     UserCreateSchema,
@@ -36,6 +37,17 @@ class Login(MethodView):
         ttl = timedelta(hours=current_app.config["LINKAGE_TOKEN_TTL_HOURS"])
         token, row = auth.login(session=db.session, hasher=hasher(), ttl=ttl, **credentials)
         return {"token": token, "expires_at": row.expires_at, "user": row.user}
+
+
+@blp.route("/register")
+class Register(MethodView):
+    @public
+    @limiter.limit(login_limit)
+    @blp.arguments(RegistrationSchema)
+    @blp.response(201, UserSchema)
+    def post(self, registration):
+        """Register yourself: a coordinator approves the account before you can sign in."""
+        return accounts.register_person(session=db.session, hasher=hasher(), **registration)
 
 
 @blp.route("/logout")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from api.schemas.people import PersonCreateSchema
 from api.smorest import Schema
 from models.account import USER_ROLES
 
@@ -63,3 +64,23 @@ class RoleChangeSchema(Schema):
 class PasswordChangeSchema(Schema):
     old_password = fields.String(required=True, load_only=True)
     new_password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
+
+
+class PersonRegistrationSchema(PersonCreateSchema):
+    """What a person may say about themself when registering: no checks, status or ids."""
+
+    class Meta(PersonCreateSchema.Meta):
+        exclude = ("external_id", "background_checked", "background_checked_on", "active")
+
+
+class RegistrationSchema(Schema):
+    username = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{3,80}$", error="3-80 letters, digits, _.@-"),
+    )
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
+    person = fields.Nested(
+        PersonRegistrationSchema,
+        required=True,
+        metadata={"description": "The registering person's profile (checked by a coordinator)"},
+    )

@@ -40,6 +40,7 @@ POLICY: dict[tuple[str, str], tuple[tuple[str, ...] | str, tuple[str, ...]]] = {
     ("/openapi.json", "GET"): (PUBLIC, ()),
     ("/docs", "GET"): (PUBLIC, ()),
     ("/auth/login", "POST"): (PUBLIC, ()),
+    ("/auth/register", "POST"): (PUBLIC, ()),
     ("/auth/logout", "POST"): (EVERYONE, ()),
     ("/auth/me", "GET"): (EVERYONE, ()),
     ("/auth/me/password", "POST"): (EVERYONE, ()),
