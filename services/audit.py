@@ -17,15 +17,18 @@ def record(
     session: Session,
     actor: User | None,
     action: str,
-    subject: Any,
+    subject: Any = None,
     details: dict[str, Any] | None = None,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
 ) -> AuditEvent:
-    """Add an audit event about `subject` (any model with an id); flushes, never commits."""
+    """Add an audit event about `subject` (any model with an id) or about what
+    `subject_type`/`subject_id` name (a bulk export, say); flushes, never commits."""
     event = AuditEvent(
         actor_user_id=actor.id if actor is not None else None,
         action=action,
-        subject_type=type(subject).__tablename__,
-        subject_id=str(subject.id),
+        subject_type=subject_type or type(subject).__tablename__,
+        subject_id=subject_id or str(subject.id),
         details=details or {},
     )
     session.add(event)

@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from models import AvailabilityWindow, Community, Person, PersonSkill, Skill
+from models import AvailabilityWindow, Community, Person, PersonSkill, Skill, User
 from models.db import utcnow
 from models.need import NEED_KINDS
 from models.person import PERSON_ROLES
+from services import audit
 from services.access import person_condition
 from services.errors import Invalid
 from services.permissions import Reach
@@ -570,7 +571,11 @@ def _format_number(value: float | None) -> str:
 
 
 def export_people_csv(
-    *, session: Session, community_id: int | None = None, reach: Reach | None = None
+    *,
+    session: Session,
+    community_id: int | None = None,
+    reach: Reach | None = None,
+    actor: User | None = None,
 ) -> str:
     """Every person (of one community when given) in the import format, ordered by id.
 
@@ -618,7 +623,8 @@ def export_people_csv(
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for p in session.scalars(query):
+    people = session.scalars(query).all()
+    for p in people:
         writer.writerow(
             [
                 p.external_id or "",
@@ -640,4 +646,14 @@ def export_people_csv(
                 ";".join(windows.get(p.id, [])),
             ]
         )
+    # A bulk export of personal data is a sensitive action: who took what, and how much.
+    audit.record(
+        session=session,
+        actor=actor,
+        action="people.export",
+        subject_type="people",
+        subject_id=f"community:{community_id}" if community_id is not None else "all",
+        details={"rows": len(people)},
+    )
+    session.commit()
     return out.getvalue()

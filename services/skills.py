@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models import Person, PersonSkill, PositionSkill, Skill
+from models import Person, PersonSkill, PositionSkill, Skill, User
+from services import audit
 from services.errors import Conflict, Invalid, NotFound
 from services.queries import lookup, page_of
 
@@ -173,11 +174,19 @@ def update_person_skill(
 
 
 def verify_person_skill(
-    *, session: Session, person_id: int, code: str, verified_by: str
+    *, session: Session, person_id: int, code: str, verified_by: str, actor: User | None = None
 ) -> PersonSkill:
+    """Record who verified the skill at its current level; audited (a sensitive action)."""
     held = get_person_skill(session=session, person_id=person_id, code=code)
     held.verified_by = verified_by
     held.verified_at = datetime.now(UTC)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="skill.verify",
+        subject=held,
+        details={"person_id": person_id, "code": code, "level": held.level},
+    )
     session.commit()
     return held
 

@@ -6,7 +6,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest.error_handler import ErrorSchema
 
-from api.auth import caller_reach, requires
+from api.auth import caller_reach, current_user, requires
 from api.schemas.people import (
     PersonCreateSchema,
     PersonQueryArgsSchema,
@@ -180,5 +180,5 @@ class PersonSkillVerification(MethodView):
         """
         access.check_verifier(session=db.session, reach=caller_reach(), person_id=person_id)
         return skills_service.verify_person_skill(
-            session=db.session, person_id=person_id, code=code, **data
+            session=db.session, person_id=person_id, code=code, actor=current_user(), **data
         )

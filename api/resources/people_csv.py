@@ -6,7 +6,7 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest.error_handler import ErrorSchema
 
-from api.auth import caller_reach, requires
+from api.auth import caller_reach, current_user, requires
 from api.schemas.people_csv import (
     ImportReportSchema,
     PeopleExportQueryArgsSchema,
@@ -62,7 +62,10 @@ class PeopleExport(MethodView):
     def get(self, args):
         """Export people (of one community, if given) as CSV in the import format."""
         text = service.export_people_csv(
-            session=db.session, community_id=args.get("community"), reach=caller_reach()
+            session=db.session,
+            community_id=args.get("community"),
+            reach=caller_reach(),
+            actor=current_user(),
         )
         return Response(
             text,

@@ -80,3 +80,20 @@ def test_audit_log_and_erasure_are_for_admins_only(client, people):
     assert (
         client.post(f"/api/v1/privacy/people/{people.id}/erase", headers=headers).status_code == 403
     )
+
+
+def test_verification_and_bulk_export_are_audited(client, people):
+    from tests.factories import PersonSkillFactory
+
+    held = PersonSkillFactory(person=people)
+    db.session.commit()
+    headers = _token(client, "admin")
+    verified = client.post(
+        f"/api/v1/people/{people.id}/skills/{held.skill.code}/verify",
+        json={"verified_by": "王社工"},
+        headers=headers,
+    )
+    assert verified.status_code == 200
+    assert client.get("/api/v1/people/export", headers=headers).status_code == 200
+    actions = {e["action"] for e in client.get("/api/v1/audit-events", headers=headers).json}
+    assert {"skill.verify", "people.export"} <= actions
