@@ -72,6 +72,8 @@ class PersonRows:
     availability: list[Interval] = field(default_factory=list)
     points: int = 0
     recent_minutes: int = 0
+    # Without consent to use a precise location, matching sees it on a ~1 km grid.
+    precise_location: bool = False
 
 
 @dataclass(slots=True)
@@ -87,9 +89,19 @@ def _time(moment: datetime, tz: ZoneInfo) -> str:
     return (moment if moment.tzinfo is tz else moment.astimezone(tz)).isoformat()
 
 
-def _location(lat: float | None, lon: float | None) -> dict[str, float] | None:
+COARSE_DECIMALS = 2  # 0.01 degree: about 1.1 km north-south, 1 km east-west in Guangzhou
+
+
+def _location(
+    lat: float | None, lon: float | None, *, precise: bool = True
+) -> dict[str, float] | None:
     if lat is None or lon is None:
         return None
+    if not precise:
+        return {
+            "lat": round(float(lat), COARSE_DECIMALS),
+            "lon": round(float(lon), COARSE_DECIMALS),
+        }
     return {"lat": float(lat), "lon": float(lon)}
 
 
@@ -101,7 +113,7 @@ def person_record(rows: PersonRows, *, tz: ZoneInfo) -> dict:
         "role": person.role,
         "skills": dict(sorted(rows.skills.items())),
         "languages": [code for code in (person.languages or []) if code],
-        "location": _location(person.lat, person.lon),
+        "location": _location(person.lat, person.lon, precise=rows.precise_location),
         "max_travel_km": person.max_travel_km,
         "max_minutes": person.max_minutes_per_week,
         "max_shifts_per_day": person.max_shifts_per_day,

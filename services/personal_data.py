@@ -12,14 +12,16 @@ from models import (
     AvailabilityException,
     AvailabilityWindow,
     Consent,
+    HoursEntry,
     Person,
     PersonSkill,
+    PointsEntry,
     Shift,
     User,
 )
 from models.account import CONSENT_PURPOSES
 from models.db import utcnow
-from services import audit
+from services import audit, ledger
 from services.auth import revoke_all_tokens
 from services.errors import Invalid, NotFound
 
@@ -151,6 +153,23 @@ def export_person_data(*, session: Session, person_id: int, actor: User | None) 
             for a in assignments
         ],
         "consents": [_row(c, ("purpose", "granted", "recorded_at")) for c in consents],
+        "hours": [
+            _row(h, ("assignment_id", "kind", "minutes", "reason", "created_at"))
+            for h in session.scalars(
+                select(HoursEntry).where(HoursEntry.person_id == person_id).order_by(HoursEntry.id)
+            )
+        ],
+        "points": {
+            "balance": ledger.balance(session=session, person_id=person_id),
+            "entries": [
+                _row(p, ("assignment_id", "kind", "points", "reason", "created_at"))
+                for p in session.scalars(
+                    select(PointsEntry)
+                    .where(PointsEntry.person_id == person_id)
+                    .order_by(PointsEntry.id)
+                )
+            ],
+        },
     }
     audit.record(session=session, actor=actor, action="person.export", subject=person)
     session.commit()

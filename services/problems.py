@@ -15,6 +15,7 @@ from models import (
     AvailabilityException,
     AvailabilityWindow,
     Community,
+    Consent,
     Need,
     Person,
     PersonSkill,
@@ -201,6 +202,13 @@ def _load_people(
             select(*PERSON_COLUMNS).where(Person.id.in_(person_ids)).order_by(Person.id)
         )
     }
+    # The consent in force is the newest record (services/personal_data.py).
+    for person_id, granted in session.execute(
+        select(Consent.person_id, Consent.granted)
+        .where(Consent.person_id.in_(person_ids), Consent.purpose == "precise_location")
+        .order_by(Consent.person_id, Consent.recorded_at)
+    ):
+        people[person_id].precise_location = granted
     # An expired skill does not count; one expiring during the week still does on its first day.
     first_day = start.astimezone(ZoneInfo(timezone)).date()
     for person_id, code, level in session.execute(

@@ -32,6 +32,8 @@ class PersonalDataSchema(Schema):
     availability = fields.Dict(required=True)
     assignments = fields.List(fields.Dict(), required=True)
     consents = fields.List(fields.Dict(), required=True)
+    hours = fields.List(fields.Dict(), required=True)
+    points = fields.Dict(required=True)
 
 
 class MyAssignmentSchema(Schema):

@@ -79,6 +79,8 @@ def test_export_holds_every_section(session, subject):
     assert len(data["availability"]["exceptions"]) == 1
     assert {a["status"] for a in data["assignments"]} == {"completed", "confirmed"}
     assert data["consents"][0]["purpose"] == "precise_location"
+    # The completed seat was not credited in this scene: the ledgers are present and empty.
+    assert data["hours"] == [] and data["points"] == {"balance": 0, "entries": []}
 
 
 def test_erasure_leaves_no_personal_data_anywhere(session, subject):

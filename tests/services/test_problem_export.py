@@ -307,3 +307,24 @@ def test_street_scope_takes_the_communities_of_that_street(session):
 def test_unknown_street_is_not_found(session):
     with pytest.raises(NotFound):
         export_problem(session=session, week="2026-W49", timezone="Asia/Shanghai", street="Nowhere")
+
+
+def test_location_is_coarse_unless_precise_location_is_consented(session):
+    from services import personal_data
+
+    start = MONDAY + timedelta(hours=10)
+    PositionFactory(shift=ShiftFactory(starts_at=start, ends_at=start + timedelta(hours=2)))
+    person = PersonFactory(lat=23.129163, lon=113.264435)
+    session.commit()
+    [exported] = export(session)["people"]
+    assert exported["location"] == {"lat": 23.13, "lon": 113.26}
+    personal_data.record_consent(
+        session=session, person_id=person.id, purpose="precise_location", granted=True, actor=None
+    )
+    [exported] = export(session)["people"]
+    assert exported["location"] == {"lat": 23.129163, "lon": 113.264435}
+    personal_data.record_consent(
+        session=session, person_id=person.id, purpose="precise_location", granted=False, actor=None
+    )
+    [exported] = export(session)["people"]
+    assert exported["location"] == {"lat": 23.13, "lon": 113.26}
