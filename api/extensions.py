@@ -35,6 +35,8 @@ def write_limit() -> str:
 
 api = Api()
 migrate = Migrate(directory=MIGRATIONS_DIR, render_as_batch=True)
+
+
 def _not_a_write() -> bool:
     return request.method not in WRITE_METHODS
 

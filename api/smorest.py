@@ -32,8 +32,11 @@ class Schema(ma.Schema):
     def _refuse_nul(self, data: Any, **_kwargs: Any) -> Any:
         if not isinstance(data, Mapping):
             return data
-        bad = {name: ["must not contain NUL characters"] for name, value in data.items()
-               if _has_nul(value)}
+        bad = {
+            name: ["must not contain NUL characters"]
+            for name, value in data.items()
+            if _has_nul(value)
+        }
         if bad:
             raise ma.ValidationError(bad)
         return data
@@ -53,3 +56,15 @@ class PartialSchema(Schema):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("partial", True)
         super().__init__(*args, **kwargs)
+
+
+def paginated(pagination_parameters: Any, lister: Any, /, **kwargs: Any) -> Any:
+    """Call a service's list function for the requested page (offset, limit) and record the
+    total for the X-Pagination header; returns the page's items."""
+    items, total = lister(
+        offset=pagination_parameters.first_item,
+        limit=pagination_parameters.page_size,
+        **kwargs,
+    )
+    pagination_parameters.item_count = total
+    return items

@@ -86,26 +86,27 @@ def _run_options(command):
     return command
 
 
+def _plan(kind, week, scope, time_limit, workers, quiet):
+    try:
+        run_id = _start(scope, week, time_limit, kind)
+        _solve_and_report(run_id, workers or current_app.config["LINKAGE_SOLVER_WORKERS"], quiet)
+    except ServiceError as error:
+        _fail(error)
+
+
 @match.command("run")
 @_run_options
 def run_command(week, scope, time_limit, workers, quiet):
     """Solve a scope's week now, with a live progress line, and print the summary."""
-    try:
-        run_id = _start(scope, week, time_limit, "weekly")
-        _solve_and_report(run_id, workers or current_app.config["LINKAGE_SOLVER_WORKERS"], quiet)
-    except ServiceError as error:
-        _fail(error)
+    _plan("weekly", week, scope, time_limit, workers, quiet)
 
 
 @match.command("repair")
 @_run_options
 def repair_command(week, scope, time_limit, workers, quiet):
-    """Re-plan a week after declines or cancellations, keeping every confirmed seat."""
-    try:
-        run_id = _start(scope, week, time_limit, "repair")
-        _solve_and_report(run_id, workers or current_app.config["LINKAGE_SOLVER_WORKERS"], quiet)
-    except ServiceError as error:
-        _fail(error)
+    """Re-plan a week after declines or cancellations: confirmed seats stay, open offers are
+    kept unless moving them is worth more than the stability weight."""
+    _plan("repair", week, scope, time_limit, workers, quiet)
 
 
 @match.command("publish")

@@ -11,7 +11,7 @@ from api.schemas.assignments import (
     AssignmentSchema,
     AssignmentUpdateSchema,
 )
-from api.smorest import Blueprint
+from api.smorest import Blueprint, paginated
 from models import db
 from services import access
 from services import assignments as assignments_service
@@ -35,15 +35,13 @@ class Assignments(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List assignments."""
-        items, total = assignments_service.list_assignments(
+        return paginated(
+            pagination_parameters,
+            assignments_service.list_assignments,
             session=db.session,
             filters=filters,
-            offset=pagination_parameters.first_item,
-            limit=pagination_parameters.page_size,
             reach=caller_reach(),
         )
-        pagination_parameters.item_count = total
-        return items
 
     @requires(*STAFF)
     @blp.arguments(AssignmentCreateSchema)

@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from api.auth import requires
 from api.schemas.privacy import AuditEventSchema, AuditQueryArgsSchema
-from api.smorest import Blueprint
+from api.smorest import Blueprint, paginated
 from models import db
 from services import audit
 
@@ -21,11 +21,9 @@ class AuditEvents(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """Audit events, newest first, filtered by action, subject or actor."""
-        events, total = audit.list_events(
+        return paginated(
+            pagination_parameters,
+            audit.list_events,
             session=db.session,
-            offset=pagination_parameters.first_item,
-            limit=pagination_parameters.page_size,
             **filters,
         )
-        pagination_parameters.item_count = total
-        return events

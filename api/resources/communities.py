@@ -12,7 +12,7 @@ from api.schemas.communities import (
     CommunitySchema,
     CommunityUpdateSchema,
 )
-from api.smorest import Blueprint
+from api.smorest import Blueprint, paginated
 from models import db
 from services import communities as service
 
@@ -29,14 +29,12 @@ class Communities(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List communities, filtered by district, street or part of the name."""
-        items, total = service.list_communities(
+        return paginated(
+            pagination_parameters,
+            service.list_communities,
             session=db.session,
-            offset=pagination_parameters.first_item,
-            limit=pagination_parameters.page_size,
             **args,
         )
-        pagination_parameters.item_count = total
-        return items
 
     @requires("admin")
     @blp.arguments(CommunityCreateSchema)

@@ -15,7 +15,7 @@ from api.schemas.needs import (
 )
 from api.schemas.positions import PositionCreateSchema, PositionSchema
 from api.schemas.shifts import HorizonSchema, ShiftCreateSchema, ShiftQueryArgsSchema, ShiftSchema
-from api.smorest import Blueprint
+from api.smorest import Blueprint, paginated
 from models import db
 from services import access
 from services import needs as needs_service
@@ -45,15 +45,13 @@ class Needs(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List needs."""
-        items, total = needs_service.list_needs(
+        return paginated(
+            pagination_parameters,
+            needs_service.list_needs,
             session=db.session,
             filters=filters,
-            offset=pagination_parameters.first_item,
-            limit=pagination_parameters.page_size,
             reach=caller_reach(),
         )
-        pagination_parameters.item_count = total
-        return items
 
     @requires(*STAFF)
     @blp.arguments(NeedCreateSchema)
@@ -107,15 +105,13 @@ class NeedShifts(MethodView):
     def get(self, filters, need_id, pagination_parameters):
         """List a need's shifts."""
         access.check_need(session=db.session, reach=caller_reach(), need_id=need_id)
-        items, total = shifts_service.list_shifts(
+        return paginated(
+            pagination_parameters,
+            shifts_service.list_shifts,
             session=db.session,
             filters=filters,
             need_id=need_id,
-            offset=pagination_parameters.first_item,
-            limit=pagination_parameters.page_size,
         )
-        pagination_parameters.item_count = total
-        return items
 
     @requires(*STAFF)
     @blp.arguments(ShiftCreateSchema)

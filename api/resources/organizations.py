@@ -12,7 +12,7 @@ from api.schemas.organizations import (
     OrganizationSchema,
     OrganizationUpdateSchema,
 )
-from api.smorest import Blueprint
+from api.smorest import Blueprint, paginated
 from models import db
 from services import access
 from services import organizations as service
@@ -33,14 +33,12 @@ class Organizations(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List organizations, filtered by kind, served community or part of the name."""
-        items, total = service.list_organizations(
+        return paginated(
+            pagination_parameters,
+            service.list_organizations,
             session=db.session,
-            offset=pagination_parameters.first_item,
-            limit=pagination_parameters.page_size,
             **args,
         )
-        pagination_parameters.item_count = total
-        return items
 
     @requires("admin")
     @blp.arguments(OrganizationCreateSchema)

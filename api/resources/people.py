@@ -18,7 +18,7 @@ from api.schemas.people import (
     PersonStaffViewSchema,
     PersonUpdateSchema,
 )
-from api.smorest import Blueprint
+from api.smorest import Blueprint, paginated
 from models import db
 from services import access
 from services import people as service
@@ -63,15 +63,14 @@ class People(MethodView):
         """
         reach = caller_reach()
         access.check_people_filters(reach=reach, filters=args)
-        items, total = service.list_people(
+        items = paginated(
+            pagination_parameters,
+            service.list_people,
             session=db.session,
-            offset=pagination_parameters.first_item,
-            limit=pagination_parameters.page_size,
             timezone=current_app.config["LINKAGE_TIMEZONE"],
             reach=reach,
             **args,
         )
-        pagination_parameters.item_count = total
         return _staff_view(items) if reach.role == "org_staff" else items
 
     @requires("admin", "coordinator")

@@ -14,7 +14,7 @@ from api.schemas.runs import (
     RunQueryArgsSchema,
     RunSchema,
 )
-from api.smorest import Blueprint
+from api.smorest import Blueprint, paginated
 from models import db
 from services import access, overrides, runs
 
@@ -30,15 +30,13 @@ class Runs(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """Matching runs, newest first."""
-        found, total = access.list_runs_in_reach(
+        return paginated(
+            pagination_parameters,
+            access.list_runs_in_reach,
             session=db.session,
             reach=caller_reach(),
-            offset=pagination_parameters.first_item,
-            limit=pagination_parameters.page_size,
             **filters,
         )
-        pagination_parameters.item_count = total
-        return found
 
     @requires(*STAFF)
     @blp.arguments(RunCreateSchema)

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from api.auth import caller_reach, requires
 from api.schemas.positions import PositionCreateSchema, PositionSchema
 from api.schemas.shifts import ShiftQueryArgsSchema, ShiftSchema, ShiftUpdateSchema
-from api.smorest import Blueprint
+from api.smorest import Blueprint, paginated
 from models import db
 from services import access
 from services import positions as positions_service
@@ -26,15 +26,13 @@ class Shifts(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List shifts, with their positions and filled counts."""
-        items, total = shifts_service.list_shifts(
+        return paginated(
+            pagination_parameters,
+            shifts_service.list_shifts,
             session=db.session,
             filters=filters,
-            offset=pagination_parameters.first_item,
-            limit=pagination_parameters.page_size,
             reach=caller_reach(),
         )
-        pagination_parameters.item_count = total
-        return items
 
 
 @blp.route("/<int:shift_id>")

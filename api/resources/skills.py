@@ -12,7 +12,7 @@ from api.schemas.skills import (
     SkillSchema,
     SkillUpdateSchema,
 )
-from api.smorest import Blueprint
+from api.smorest import Blueprint, paginated
 from models import db
 from services import skills as service
 
@@ -27,14 +27,12 @@ class Skills(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List skills, filtered by category or part of the code or names."""
-        items, total = service.list_skills(
+        return paginated(
+            pagination_parameters,
+            service.list_skills,
             session=db.session,
-            offset=pagination_parameters.first_item,
-            limit=pagination_parameters.page_size,
             **args,
         )
-        pagination_parameters.item_count = total
-        return items
 
     @requires("admin", "coordinator")
     @blp.arguments(SkillCreateSchema)
