@@ -1,0 +1,45 @@
+"""`linkage create-user`: the first administrator (and any account) from the command line."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from models import db
+from models.account import USER_ROLES
+from services import auth
+from services.errors import ServiceError
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(USER_ROLES), default="admin", show_default=True)
+@click.option(
+    "--person-id", type=click.IntRange(min=1), help="The person a `person` account acts for."
+)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="LINKAGE_NEW_USER_PASSWORD",
+    help="Asked for when not given (or read from LINKAGE_NEW_USER_PASSWORD).",
+)
+@with_appcontext
+def create_user_command(username: str, role: str, person_id: int | None, password: str) -> None:
+    """Create an active account; the way to make the first administrator."""
+    hasher = auth.password_hasher(current_app.config["LINKAGE_PASSWORD_PROFILE"])
+    try:
+        user = auth.create_user(
+            session=db.session,
+            hasher=hasher,
+            username=username,
+            password=password,
+            role=role,
+            person_id=person_id,
+        )
+    except ServiceError as error:
+        details = "".join(f"\n  - {k}: {'; '.join(v)}" for k, v in error.errors.items())
+        raise click.ClickException(error.message + details) from None
+    click.echo(f"created {user.role} {user.username} (id {user.id})")
