@@ -64,8 +64,12 @@ def requires(*roles: str) -> Callable[[F], F]:
 
 
 def public(view: F) -> F:
-    """Mark a view as open to anyone (login, registration, health)."""
+    """Mark a view as open to anyone (login, registration, health), in the OpenAPI too."""
     view.__access__ = ("public",)  # type: ignore[attr-defined]
+    # flask-smorest reads `_apidoc["manual_doc"]` (what `Blueprint.doc` writes).
+    apidoc = getattr(view, "_apidoc", {})
+    apidoc.setdefault("manual_doc", {})["security"] = []
+    view._apidoc = apidoc  # type: ignore[attr-defined]
     return view
 
 

@@ -65,7 +65,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
         "API_SPEC_OPTIONS": {
-            "info": {"description": "Volunteer and social-worker matching for urban communities."}
+            "info": {"description": "Volunteer and social-worker matching for urban communities."},
+            # Every operation needs a bearer token unless it says otherwise (security: []).
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+            },
+            "security": [{"bearerAuth": []}],
         },
         "JSON_SORT_KEYS": False,
     }

@@ -39,3 +39,10 @@ def test_nul_characters_are_refused_with_422_anywhere(client):
     assert "street" in str(response.json["errors"])
     listed = client.get("/api/v1/audit-events?action=a%00b")
     assert listed.status_code == 422
+
+
+def test_security_is_documented_and_public_routes_say_so(client):
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["security"] == [{"bearerAuth": []}]
+    assert spec["paths"]["/api/v1/auth/login"]["post"]["security"] == []
+    assert "security" not in spec["paths"]["/api/v1/people"]["get"]  # the global rule applies
