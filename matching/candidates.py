@@ -48,7 +48,6 @@ class PairTable:
     pair_position: list[int] = field(default_factory=list)
     pair_shift: list[int] = field(default_factory=list)
     pair_score: list[int] = field(default_factory=list)
-    pair_of: dict[tuple[int, int], int] = field(default_factory=dict)
     fixed_pairs: list[int] = field(default_factory=list)
     continuity_pairs: set[int] = field(default_factory=set)
     by_position: list[list[int]] = field(default_factory=list)
@@ -110,68 +109,80 @@ def _add_pairs(table: PairTable, problem: Problem, eligibility: Eligibility) -> 
     """Score every eligible pair: the terms of objective.py, inlined for speed on the hot loop
     (tests check the table against `objective.assignment_terms`)."""
     units = objective.Units(problem.weights)
-    history = {(h.person_id, h.request_id) for h in problem.history}
-    incumbents = {(i.person_id, i.position_id) for i in problem.incumbents}
+    person_of = table.person_index
+    history: dict[str, set[int]] = {}  # request id -> people linked to it
+    for h in problem.history:
+        if h.person_id in person_of:
+            history.setdefault(h.request_id, set()).add(person_of[h.person_id])
+    incumbents: dict[str, set[int]] = {}  # position id -> incumbent people
+    for inc in problem.incumbents:
+        if inc.person_id in person_of:
+            incumbents.setdefault(inc.position_id, set()).add(person_of[inc.person_id])
     table.by_position = by_position = [[] for _ in table.positions]
     table.by_person = by_person = [[] for _ in table.people]
-    people, person_of, km_of = table.people, table.person_index, eligibility.km
+    people = table.people
     pair_person, pair_position, pair_shift = (
         table.pair_person,
         table.pair_position,
         table.pair_shift,
     )
-    pair_score, pair_of, linked_pairs = table.pair_score, table.pair_of, table.continuity_pairs
+    pair_score, linked_pairs = table.pair_score, table.continuity_pairs
     skill_unit, tenth_km = units.skill, units.distance_per_tenth_km
-    preference, continuity = units.preference, units.continuity
+    preference, continuity, stability = units.preference, units.continuity, units.stability
+    int_km = isinstance(tenth_km, int)
     incentive = [
         objective.incentive_for_level(units, objective.incentive_level(problem.weights, p), 1)
         if units.incentive_per_minute == 0 or isinstance(units.incentive_per_minute, int)
         else None
         for p in people
     ]
+    skills_of = [p.skills for p in people]
+    kinds_of = [p.preferred_kinds for p in people]
+    no_set: set[int] = set()
     for qi, position in enumerate(table.positions):
         si = table.position_shift[qi]
         shift = table.shifts[si]
         base, minutes = objective.coverage(units, shift), table.shift_minutes[si]
         needs = tuple(position.skills.items())
-        kind, request, shift_id = shift.kind, shift.request_id, shift.id
-        for pid in eligibility.candidates.get(position.id, ()):
-            pi = person_of[pid]
-            person = people[pi]
+        kind = shift.kind
+        linked_people = history.get(shift.request_id, no_set)
+        incumbent_people = incumbents.get(position.id, no_set)
+        chosen, kms = eligibility.candidate_columns(position.id)
+        first = len(pair_person)
+        for n, (pi, km) in enumerate(zip(chosen, kms, strict=True)):
             score = base
             if needs:
-                skills = person.skills
+                skills = skills_of[pi]
                 surplus = sum(skills.get(name, 0) - level for name, level in needs)
                 if surplus:
                     score += objective._times(skill_unit, surplus)
-            km = km_of.get((pid, shift_id))
             if km is not None:
-                score -= objective._times(tenth_km, round(km * 10))
-            if kind in person.preferred_kinds:
+                tenths = round(km * 10)
+                score -= tenth_km * tenths if int_km else objective._times(tenth_km, tenths)
+            if kind in kinds_of[pi]:
                 score += preference
-            linked = (pid, request) in history
+            linked = pi in linked_people
             if linked:
                 score += continuity
             # An incumbent (an open offer being re-planned) is kept by pruning like continuity.
-            if (pid, position.id) in incumbents:
-                score += units.stability
+            if pi in incumbent_people:
+                score += stability
                 linked = True
             per_minute = incentive[pi]
             if per_minute is None:  # a weight that is not a whole number of units per minute
-                level = objective.incentive_level(problem.weights, person)
+                level = objective.incentive_level(problem.weights, people[pi])
                 score += objective.incentive_for_level(units, level, minutes)
             elif per_minute:
                 score += per_minute * minutes
-            i = len(pair_person)
-            pair_person.append(pi)
-            pair_position.append(qi)
-            pair_shift.append(si)
             pair_score.append(score)
-            pair_of[(pi, qi)] = i
-            by_position[qi].append(i)
-            by_person[pi].append(i)
+            by_person[pi].append(first + n)
             if linked:
-                linked_pairs.add(i)
+                linked_pairs.add(first + n)
+        count = len(chosen)
+        pair_person.extend(chosen)
+        pair_position.extend([qi] * count)
+        pair_shift.extend([si] * count)
+        by_position[qi] = list(range(first, first + count))
 
 
 def _add_fixed(table: PairTable, problem: Problem) -> None:
@@ -179,7 +190,7 @@ def _add_fixed(table: PairTable, problem: Problem) -> None:
     for f in problem.fixed:
         pi = table.person_index[f.person_id]
         qi = table.position_index[f.position_id]
-        i = table.pair_of.get((pi, qi))
+        i = next((j for j in table.by_position[qi] if table.pair_person[j] == pi), None)
         if i is None:
             funnel = _failed_rule(elig, f.person_id, f.position_id)
             raise InfeasibleProblem(
@@ -251,14 +262,16 @@ def prune(table: PairTable, k: int, pinned: Iterable[int] = ()) -> Pruning:
 class FastFunnelEligibility(Eligibility):
     """An `Eligibility` whose `funnel()` counts only the people who could pass, not everybody.
 
-    `Eligibility.funnel` checks every person against every unfilled position (O(people x
-    unfilled)), which dominates large solves. Here rules 1-2 are counted once per distinct
+    No longer used by the solver: `Eligibility.funnel` now narrows its index sets and computes
+    distances only for forbidden people, which is faster (same counts). Kept for callers that
+    hold an `Eligibility` without index tables. Here rules 1-2 are counted once per distinct
     (role, skills) requirement, and rule 3 only over the people whose availability reaches the
     shift's start hour; rules 4-7 then run on the few survivors. Same counts, same order.
     """
 
     def __init__(self, base: Eligibility) -> None:
-        super().__init__(base.problem, base.candidates, base.km)
+        super().__init__(base.problem, base.candidates, None, None, base._columns)
+        self._km = base._km
         people = base.problem.people
         self._people = people
         self._by_role: dict[str, list[int]] = {}

@@ -123,17 +123,27 @@ def add_position_count(mm: MatchingModel) -> None:
     for q, pairs in mm.by_position.items():
         position = mm.table.positions[q]
         staff = cp_model.LinearExpr.sum([mm.x[i] for i in pairs])
-        if len(pairs) > position.count:
-            mm.model.add(staff <= position.count)
-        if position.min_count > 1:
-            if len(pairs) < position.min_count:
-                for i in pairs:  # can never reach min_count: stays empty
-                    mm.model.add(mm.x[i] == 0)
-                continue
-            active = mm.model.new_bool_var(f"active_{q}")
-            mm.active[q] = active
-            mm.model.add(staff >= position.min_count).only_enforce_if(active)
-            mm.model.add(staff == 0).only_enforce_if(~active)
+        if position.min_count <= 1:
+            if len(pairs) > position.count:
+                mm.model.add(staff <= position.count)
+            continue
+        if len(pairs) < position.min_count:
+            for i in pairs:  # can never reach min_count: stays empty
+                mm.model.add(mm.x[i] == 0)
+            continue
+        # Linear (no enforcement literals) so that the LP sees it:
+        # min_count*active <= staff <= cap*active and x <= active (each seat needs the
+        # position open). With count == min_count the two sides meet: staff == count*active.
+        active = mm.model.new_bool_var(f"active_{q}")
+        mm.active[q] = active
+        cap = min(position.count, len(pairs))
+        if cap == position.min_count:
+            mm.model.add(staff == cap * active)
+        else:
+            mm.model.add(staff >= position.min_count * active)
+            mm.model.add(staff <= cap * active)
+        for i in pairs:
+            mm.model.add_implication(mm.x[i], active)
 
 
 def add_fixed(mm: MatchingModel) -> None:

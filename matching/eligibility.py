@@ -176,18 +176,43 @@ class Eligibility:
         self,
         problem: Problem,
         candidates: dict[str, tuple[str, ...]],
-        km: dict[tuple[str, str], float | None],
+        km: dict[tuple[str, str], float | None] | None,
         tables: _Tables | None = None,
+        columns: dict[str, tuple[list[int], list[float | None]]] | None = None,
     ) -> None:
         self.problem = problem
         self._tables = tables
         self.candidates = candidates
-        self.km = km
+        self._km = km
+        # position id -> (person indexes, km) aligned with `candidates` (when computed here).
+        self._columns = columns
         self.pairs_count = sum(len(ids) for ids in candidates.values())
         self._positions = {q.id: (s, q) for s in problem.shifts for q in s.positions}
         self._by_person: dict[str, tuple[str, ...]] | None = None
         self._funnels: dict[str, dict[str, int]] = {}
         self._sets: dict[str, frozenset[str]] = {}
+
+    @property
+    def km(self) -> dict[tuple[str, str], float | None]:
+        """(person id, shift id) -> rounded km of every eligible pair (built on first use)."""
+        if self._km is None:
+            km: dict[tuple[str, str], float | None] = {}
+            for position_id, (_, kms) in (self._columns or {}).items():
+                sid = self._positions[position_id][0].id
+                km.update(
+                    zip([(pid, sid) for pid in self.candidates[position_id]], kms, strict=True)
+                )
+            self._km = km
+        return self._km
+
+    def candidate_columns(self, position_id: str) -> tuple[list[int], list[float | None]]:
+        """The position's candidates as person indexes (problem order) and their km."""
+        if self._columns is not None:
+            return self._columns[position_id]
+        index_of = {p.id: i for i, p in enumerate(self.problem.people)}
+        sid = self._positions[position_id][0].id
+        ids = self.candidates.get(position_id, ())
+        return [index_of[pid] for pid in ids], [self.km.get((pid, sid)) for pid in ids]
 
     def shift_of(self, position_id: str) -> Shift:
         """The shift a position belongs to."""
@@ -365,20 +390,18 @@ def _compute(problem: Problem) -> Eligibility:
     tables = _Tables.of(problem)
     person_ids = [p.id for p in people]
     candidates: dict[str, tuple[str, ...]] = {}
-    km: dict[tuple[str, str], float | None] = {}
+    columns: dict[str, tuple[list[int], list[float | None]]] = {}
     for shift in problem.shifts:
         base = _shift_candidates(shift, tables.indexes, tables.forbidden.get(shift.id, set()))
         coarse = [_position_candidates(q, base, tables.indexes) for q in shift.positions]
         either = coarse[0] if len(coarse) == 1 else set().union(*coarse)
         passing = _exact_shift_pass(shift, tables.columns, either)
-        sid = shift.id
         for position, found in zip(shift.positions, coarse, strict=True):
             # Role and skill levels are settled by the index sets, rules 3 and 6 by `passing`.
             chosen = sorted(found.intersection(passing))
-            ids = [person_ids[i] for i in chosen]
-            candidates[position.id] = tuple(ids)
-            km.update(zip([(pid, sid) for pid in ids], [passing[i] for i in chosen], strict=True))
-    return Eligibility(problem, candidates, km, tables)
+            candidates[position.id] = tuple([person_ids[i] for i in chosen])
+            columns[position.id] = (chosen, [passing[i] for i in chosen])
+    return Eligibility(problem, candidates, None, tables, columns)
 
 
 def _available(shift: Shift, indexes: _Indexes) -> set[int]:

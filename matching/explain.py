@@ -35,6 +35,8 @@ class _Workload:
         self.shifts: dict[str, list[Shift]] = defaultdict(list)
         self.minutes: Counter[str] = Counter()
         self.per_day: Counter[tuple[str, date]] = Counter()
+        # Rule 9 between two shifts depends on the shifts alone: cached per (held, asked) pair.
+        self._clashes: dict[tuple[str, str], bool] = {}
         for a in assignments:
             shift = shifts.get(a.shift_id)
             if shift is None:
@@ -49,9 +51,10 @@ class _Workload:
     def count_free(self, people: Iterable[Person], shift: Shift) -> int:
         """How many of `people` could join `shift` without breaking rules 8-10."""
         minutes, day = shift.minutes, self.day(shift)
+        held = self.shifts
         free = 0
         for person in people:
-            if person.id in self.shifts:
+            if person.id in held:
                 free += self.could_join(person, shift, minutes, day)
             else:  # holds nothing yet: only the limits themselves can stop them
                 free += (person.max_minutes is None or minutes <= person.max_minutes) and (
@@ -63,8 +66,14 @@ class _Workload:
         """Rules 8-10: the person is not on `shift` and can add it (of `minutes`, starting on
         `day`) to what they hold."""
         own = self.shifts.get(person.id, [])
-        if any(s.id == shift.id or self._clash(s, shift) for s in own):
-            return False
+        clashes, sid = self._clashes, shift.id
+        for s in own:
+            key = (s.id, sid)
+            hit = clashes.get(key)
+            if hit is None:
+                hit = clashes[key] = s.id == sid or self._clash(s, shift)
+            if hit:
+                return False
         total = self.minutes[person.id] + minutes
         if person.max_minutes is not None and total > person.max_minutes:
             return False
@@ -74,6 +83,15 @@ class _Workload:
 
     def _clash(self, a: Shift, b: Shift) -> bool:
         """Rule 9: overlap, or a gap shorter than the travel buffer between different places."""
+        buffer = self.problem.travel_buffer_minutes
+        if buffer >= 0:  # the distance matters only for a gap shorter than the buffer
+            a_start, a_end = a.start.timestamp(), a.end.timestamp()
+            b_start, b_end = b.start.timestamp(), b.end.timestamp()
+            if not (a_end <= b_start or b_end <= a_start):
+                return True  # overlap
+            gap = b_start - a_end if a_end <= b_start else a_start - b_end
+            if gap >= 60 * buffer:
+                return False
         km = km_between(a.location, b.location)
         buffer = self.problem.travel_buffer_minutes if km is not None and km > 0 else 0
         gap_ok = a.end.timestamp() + 60 * buffer <= b.start.timestamp()

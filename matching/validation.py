@@ -318,22 +318,50 @@ def fairness_term(problem: Problem, person: Person, assigned_minutes: int) -> Fr
 
 def objective_fractions(problem: Problem, assignments: Sequence[Assignment]) -> dict[str, Fraction]:
     """Each objective term summed exactly; unknown ids are skipped (check_assignments names
-    them)."""
+    them).
+
+    The same sums as adding up `assignment_terms` and `fairness_term` one by one, but each term
+    is a weight times an integer sum (over a fixed denominator), so the integers are summed
+    first and multiplied once (exact, and fast on large solutions).
+    """
     index = _Index(problem)
-    terms = dict.fromkeys(term_names(problem), Fraction(0))
+    w = problem.weights
+    cap = exact(w.points_cap)
+    names = term_names(problem)
+    coverage = skill = tenths = preference = continuity = incentive = stability = 0
+    levels: dict[str, int] = {}
     minutes: Counter[str] = Counter()
     for a in assignments:
         person, found = index.people.get(a.person_id), index.positions.get(a.position_id)
         if person is None or found is None:
             continue
         shift, position = found
-        for name, value in assignment_terms(index, person, shift, position).items():
-            if name in terms:  # `stability` counts only in problems that use it
-                terms[name] += value
+        coverage += 2 ** (shift.priority - 1)
+        skill += sum(person.skills.get(name, 0) - need for name, need in position.skills.items())
+        km = km_between(person.location, shift.location)
+        if km is not None:
+            tenths += round(km * 10)
+        preference += shift.kind in person.preferred_kinds
+        continuity += (person.id, shift.request_id) in index.history
+        level = levels.get(person.id)
+        if level is None:
+            level = levels[person.id] = _incentive_level(person, cap)
+        incentive += level * shift.minutes
+        stability += (person.id, position.id) in index.incumbents
         minutes[person.id] += shift.minutes
-    for person in problem.people:  # every person, assigned or not
-        terms["fairness"] += fairness_term(problem, person, minutes[person.id])
-    return terms
+    squares = sum((p.recent_minutes + minutes[p.id]) ** 2 for p in problem.people)
+    terms = {
+        "coverage": exact(w.coverage) * coverage,
+        "skill": exact(w.skill) * skill,
+        "distance": -exact(w.distance) * Fraction(tenths, 10),
+        "preference": exact(w.preference) * preference,
+        "continuity": exact(w.continuity) * continuity,
+        "incentive": exact(w.incentive) * Fraction(incentive, 60),
+        STABILITY: exact(w.stability) * stability,
+        # every person, assigned or not: -W * (L/60)^2 summed
+        "fairness": -exact(w.fairness) * Fraction(squares, 3600),
+    }
+    return {name: terms[name] for name in names}
 
 
 def compute_objective(problem: Problem, assignments: Sequence[Assignment]) -> Objective:

@@ -55,16 +55,19 @@ def shift_condition(reach: Reach | None) -> ColumnElement[bool]:
     return Shift.need_id.in_(select(Need.id).where(need_condition(reach)))
 
 
+# Seats an organization knows about: a proposal stays internal to coordinators until published.
+STAFF_VISIBLE_STATUSES = ("offered", "confirmed", "completed", "no_show")
+
+
 def assignment_condition(reach: Reach | None) -> ColumnElement[bool]:
     if unrestricted(reach):
         return true()
-    return Assignment.shift_id.in_(
+    in_reach = Assignment.shift_id.in_(
         select(Shift.id).join(Need, Shift.need_id == Need.id).where(need_condition(reach))
     )
-
-
-# Seats an organization knows about: a proposal stays internal to coordinators until published.
-STAFF_VISIBLE_STATUSES = ("offered", "confirmed", "completed")
+    if reach is not None and reach.role == "org_staff":
+        return and_(in_reach, Assignment.status.in_(STAFF_VISIBLE_STATUSES))
+    return in_reach
 
 
 def staffed_condition(organization_ids: Any) -> ColumnElement[bool]:
@@ -235,11 +238,21 @@ def check_person_change(*, reach: Reach | None, data: dict[str, Any]) -> None:
         )
 
 
+# Answers to an offer belong to the person (PUT /me/assignments/...): nobody else gives them.
+ANSWER_STATUSES = ("confirmed", "declined")
+
+
 def check_assignment_change(*, reach: Reach | None, changes: dict[str, Any]) -> None:
-    """Organization staff record attendance only: completed, no_show or cancelled."""
+    """Organization staff record attendance only: completed, no_show or cancelled; nobody but
+    the person answers an offer (administrators excepted, for corrections)."""
     if unrestricted(reach):
         return
     assert reach is not None
+    if changes.get("status") in ANSWER_STATUSES:
+        raise Invalid(
+            "the person answers",
+            errors={"status": ["only the person accepts or declines an offer (/me/assignments)"]},
+        )
     if reach.role == "org_staff":
         status = changes.get("status")
         other = [name for name in changes if name != "status"]

@@ -25,6 +25,8 @@ blp = Blueprint(
 )
 
 STAFF = ("admin", "coordinator", "org_staff")
+# Who puts people on seats or removes seats: organization staff only record attendance.
+PLANNERS = ("admin", "coordinator")
 
 
 @blp.route("")
@@ -43,7 +45,7 @@ class Assignments(MethodView):
             reach=caller_reach(),
         )
 
-    @requires(*STAFF)
+    @requires(*PLANNERS)
     @blp.arguments(AssignmentCreateSchema)
     @blp.response(201, AssignmentSchema)
     @blp.alt_response(409, response="CONFLICT")
@@ -84,7 +86,7 @@ class AssignmentById(MethodView):
             session=db.session, assignment_id=assignment_id, changes=changes
         )
 
-    @requires(*STAFF)
+    @requires(*PLANNERS)
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")

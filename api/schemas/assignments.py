@@ -10,7 +10,8 @@ from api.smorest import Schema
 from models.assignment import ASSIGNMENT_SOURCES, ASSIGNMENT_STATUSES
 
 # A new manual assignment starts before anyone has declined or served.
-CREATE_STATUSES = ("proposed", "offered", "confirmed")
+# A seat is confirmed only by its person's answer (POST /me/assignments/{id}/accept).
+CREATE_STATUSES = ("proposed", "offered")
 
 
 class AssignmentSchema(Schema):

@@ -319,3 +319,27 @@ def test_coordinators_change_only_their_communities_of_an_organization(client, c
         client.patch(other, json={"kind": "social_organization"}, headers=coordinator).status_code
         == 404
     )
+
+
+def test_staff_do_not_list_unpublished_proposals(client, staff, world):
+    world["assignment"].status = "proposed"
+    db.session.commit()
+    assert client.get("/api/v1/assignments", headers=staff).json == []
+
+
+def test_staff_cannot_place_people_or_delete_seats(client, staff, world):
+    body = {
+        "person_id": world["assignment"].person_id,
+        "position_id": world["assignment"].position_id,
+    }
+    assert client.post("/api/v1/assignments", json=body, headers=staff).status_code == 403
+    url = f"/api/v1/assignments/{world['assignment'].id}"
+    assert client.delete(url, headers=staff).status_code == 403
+
+
+def test_a_coordinator_cannot_answer_for_the_person(client, coordinator, world):
+    world["assignment"].status = "offered"
+    db.session.commit()
+    url = f"/api/v1/assignments/{world['assignment'].id}"
+    response = client.patch(url, json={"status": "confirmed"}, headers=coordinator)
+    assert response.status_code == 422 and "status" in response.json["errors"]

@@ -55,13 +55,20 @@ def test_create_manual_assignment(client, session):
     assert body["starts_at"] == "2026-11-30T01:00:00+00:00"
 
 
-def test_create_confirmed_and_pinned(client, session):
+def test_create_offered_and_pinned(client, session):
     person = PersonFactory()
     position = position_at()
     session.commit()
-    body = assign(client, person, position, status="confirmed", pinned=True).json
-    assert body["status"] == "confirmed" and body["pinned"] is True
-    assert body["responded_at"] is not None
+    body = assign(client, person, position, status="offered", pinned=True).json
+    assert body["status"] == "offered" and body["pinned"] is True
+
+
+def test_nobody_but_the_person_confirms_a_seat(client, session):
+    person = PersonFactory()
+    position = position_at()
+    session.commit()
+    refused = assign(client, person, position, status="confirmed")
+    assert refused.status_code == 422 and "status" in str(refused.json["errors"])
 
 
 def test_any_role_position_takes_everyone(client, session):

@@ -390,3 +390,18 @@ def test_km_equals_domain_haversine(a: tuple[float, float], b: tuple[float, floa
     first, second = Location(*a), Location(*b)
     problem = make_problem([make_person("p1", location=first)], [make_shift(location=second)])
     assert compute_eligibility(problem).km == {("p1", "s1"): haversine_km(first, second)}
+
+
+def test_candidate_columns_match_candidates_and_km() -> None:
+    from matching.generate import generate_problem
+
+    problem = generate_problem("S", seed=3)
+    eligibility = compute_eligibility(problem)
+    index = {p.id: i for i, p in enumerate(problem.people)}
+    km = eligibility.km
+    for shift in problem.shifts:
+        for position in shift.positions:
+            people, kms = eligibility.candidate_columns(position.id)
+            ids = eligibility.candidates[position.id]
+            assert people == [index[pid] for pid in ids]
+            assert kms == [km[(pid, shift.id)] for pid in ids]

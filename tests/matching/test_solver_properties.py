@@ -154,3 +154,32 @@ def test_day_by_day_improvement_stays_valid() -> None:
 def test_day_by_day_improvement_on_random_problems(problem: Problem) -> None:
     solution = solve(problem, deterministic_config("cp-sat", lns_above_pairs=0))
     assert validate_solution(problem, solution) == []
+
+
+def test_day_split_into_small_neighbourhoods_stays_valid() -> None:
+    from matching.generate import generate_problem
+
+    problem = generate_problem("S", seed=2)
+    config = deterministic_config("cp-sat", lns_above_pairs=0, lns_part_pairs=20, time_limit_s=3.0)
+    solution = solve(problem, config)
+    assert validate_solution(problem, solution) == []
+    # Far more neighbourhoods than the seven days of the week.
+    assert solution.stats.extra["day_neighbourhoods_solved"] > 7
+    greedy = solve(problem, deterministic_config("greedy"))
+    assert solution.objective.total >= greedy.objective.total - 1e-6
+
+
+@SETTINGS
+@given(small_problems())
+def test_small_neighbourhoods_on_random_problems(problem: Problem) -> None:
+    config = deterministic_config("cp-sat", lns_above_pairs=0, lns_part_pairs=1)
+    solution = solve(problem, config)
+    assert validate_solution(problem, solution) == []
+
+
+def test_time_limit_covers_the_explanation() -> None:
+    from matching.generate import generate_problem
+
+    problem = generate_problem("S", seed=1)
+    solution = solve(problem, deterministic_config("cp-sat", time_limit_s=1.0))
+    assert solution.stats.wall_seconds < 1.0 + 0.3  # CP-SAT may overrun its limit slightly

@@ -208,3 +208,23 @@ def test_clashing_fixed_pairs_are_infeasible(solver: str) -> None:
     )
     with pytest.raises(InfeasibleProblem, match="overlap"):
         solve(problem, deterministic_config(solver))
+
+
+def test_min_count_formulation_links_seats_to_the_active_position() -> None:
+    from matching.candidates import build_pair_table
+    from matching.eligibility import compute_eligibility
+    from matching.solver import build_model
+    from tests.builders import make_person, make_position, make_problem, make_shift
+
+    people = [make_person(f"p{k}") for k in range(4)]
+    shift = make_shift("s1", positions=(make_position("s1/v", count=3, min_count=2),))
+    problem = make_problem(people, [shift])
+    table = build_pair_table(problem, compute_eligibility(problem))
+    mm = build_model(table, list(range(table.pair_count)))
+    assert set(mm.active) == {0}
+    # Linear, without enforcement literals, so that the LP relaxation sees them.
+    linear = [c for c in mm.model.proto.constraints if len(c.linear.vars) > 0]
+    assert linear
+    assert all(not c.enforcement_literal for c in linear)
+    # ... plus x => active for each of the four seat candidates.
+    assert len(mm.model.proto.constraints) >= len(linear) + 4
