@@ -67,9 +67,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "API_SPEC_OPTIONS": {
             "info": {"description": "Volunteer and social-worker matching for urban communities."},
             # Every operation needs a bearer token unless it says otherwise (security: []).
-            "components": {
-                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
-            },
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearerAuth": []}],
         },
         "JSON_SORT_KEYS": False,

@@ -103,6 +103,11 @@ def add_user(
         )
     if person_id is not None and session.get(Person, person_id) is None:
         raise Invalid("unknown person", errors={"person_id": [f"no person {person_id}"]})
+    if (
+        person_id is not None
+        and session.scalar(select(User.id).where(User.person_id == person_id)) is not None
+    ):
+        raise Conflict("person has an account", errors={"person_id": ["already has an account"]})
     _check_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict("username taken", errors={"username": ["already taken"]})

@@ -37,6 +37,11 @@ def respond(
     # Someone else's seat is reported as missing: its existence is not the caller's business.
     if assignment is None or assignment.person_id != person_id:
         raise NotFound(f"no assignment {assignment_id} of yours")
+    if assignment.shift.cancelled:
+        raise Conflict(
+            f"shift {assignment.shift_id} was cancelled",
+            errors={"status": ["the offer can no longer be answered"]},
+        )
     if assignment.status != "offered":
         raise Conflict(
             f"assignment {assignment_id} is {assignment.status}, not an open offer",

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, cast, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Assignment, Community, Organization, Person, PersonSkill, Skill
+from models import Assignment, Community, Organization, Person, PersonSkill, Skill, User
 from services.access import person_condition
 from services.errors import Conflict, Invalid, NotFound
 from services.permissions import Reach
@@ -150,6 +150,11 @@ def create_person(*, session: Session, data: dict[str, Any]) -> Person:
 
 def update_person(*, session: Session, person_id: int, data: dict[str, Any]) -> Person:
     person = get_person(session=session, person_id=person_id)
+    if person.erased_at is not None:
+        raise Conflict(
+            f"person {person_id} was erased: the row is a pseudonym for hour records",
+            errors={"person_id": ["erased"]},
+        )
     check_references(session, data, person.id)
     lat, lon = data.get("lat", person.lat), data.get("lon", person.lon)
     if (lat is None) != (lon is None):
@@ -176,6 +181,12 @@ def delete_person(*, session: Session, person_id: int) -> None:
             f"person {person_id} has assignment records, which must be kept; set active to "
             "false, or erase their personal data (POST /api/v1/privacy/people/<id>/erase)",
             errors={"person_id": ["has assignment records"]},
+        )
+    if session.scalar(select(User.id).where(User.person_id == person_id)) is not None:
+        raise Conflict(
+            f"person {person_id} has an account; erase their personal data instead "
+            "(DELETE /api/v1/me or POST /api/v1/privacy/people/<id>/erase)",
+            errors={"person_id": ["has an account"]},
         )
     session.delete(person)
     session.commit()

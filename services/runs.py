@@ -385,6 +385,8 @@ def superseded_offers(*, session: Session, run: MatchingRun) -> list[Assignment]
     was not answered yet, while confirmed seats are fixed and never move.
     """
     shift_ids = [database_id(s["id"], "s") for s in run.problem["shifts"]]
+    # Only people the run planned for: a seat held by someone outside its scope is not its own.
+    planned = {database_id(p["id"], "p") for p in run.problem["people"]}
     kept = {
         (database_id(a["person_id"], "p"), database_id(a["position_id"], "q"))
         for a in run.solution["assignments"]
@@ -394,7 +396,9 @@ def superseded_offers(*, session: Session, run: MatchingRun) -> list[Assignment]
             Assignment.status == "offered", Assignment.shift_id.in_(shift_ids or [-1])
         )
     )
-    return [a for a in offers if (a.person_id, a.position_id) not in kept]
+    return [
+        a for a in offers if a.person_id in planned and (a.person_id, a.position_id) not in kept
+    ]
 
 
 def publish_conflicts(*, session: Session, run: MatchingRun) -> list[str]:

@@ -162,9 +162,10 @@ def add_person_skill(*, session: Session, person_id: int, data: dict[str, Any]) 
 def update_person_skill(
     *, session: Session, person_id: int, code: str, data: dict[str, Any]
 ) -> PersonSkill:
-    """Change level or expiry; a new level is no longer the level that was verified."""
+    """Change level or expiry; either change undoes the verification (a verifier vouched for
+    that level until that date, not for another)."""
     held = get_person_skill(session=session, person_id=person_id, code=code)
-    if "level" in data and data["level"] != held.level:
+    if any(name in data and data[name] != getattr(held, name) for name in ("level", "expires_on")):
         held.verified_by = None
         held.verified_at = None
     for name, value in data.items():

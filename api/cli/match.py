@@ -56,7 +56,8 @@ def _start(scope: str, week: str | None, time_limit: float, kind: str) -> int:
         kind=kind,
         source="cli",
     )
-    runs.take_run(session=db.session, run_id=run.id)
+    if not runs.take_run(session=db.session, run_id=run.id):
+        raise click.ClickException(f"run {run.id} was taken by another worker (the scheduler?)")
     return run.id
 
 

@@ -85,3 +85,11 @@ def test_someone_elses_offer_is_404(client, sign_in, offered):
     response = client.post(f"/api/v1/me/assignments/{theirs.id}/accept", headers=_as(sign_in, mine))
     assert response.status_code == 404
     assert db.session.get(Assignment, theirs.id).status == "offered"
+
+
+def test_an_offer_on_a_cancelled_shift_cannot_be_accepted(client, sign_in, offered):
+    offer = offered["offers"][0]
+    offer.shift.cancelled = True
+    db.session.commit()
+    response = client.post(f"/api/v1/me/assignments/{offer.id}/accept", headers=_as(sign_in, offer))
+    assert response.status_code == 409

@@ -140,3 +140,12 @@ def test_unknown_consent_purpose_is_invalid(session, subject):
         personal_data.record_consent(
             session=session, person_id=subject.id, purpose="marketing", granted=True, actor=None
         )
+
+
+def test_an_erased_person_cannot_be_edited_back(session, subject):
+    from services import people
+    from services.errors import Conflict
+
+    personal_data.erase_person(session=session, person_id=subject.id, actor=None)
+    with pytest.raises(Conflict):
+        people.update_person(session=session, person_id=subject.id, data={"name": "again"})
