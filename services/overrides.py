@@ -92,8 +92,16 @@ def delete_override(
     *, session: Session, override_id: int, actor: User | None, reach: Reach | None = None
 ) -> None:
     override = session.get(MatchingOverride, override_id)
-    if override is None or not person_in_reach(
-        session=session, reach=reach, person_id=override.person_id
+    # Both ends in reach: the person, and the shift or position it pins to or forbids.
+    target = (
+        (Position, override.position_id)
+        if override and override.kind == "pin"
+        else (Shift, override.shift_id if override else None)
+    )
+    if (
+        override is None
+        or not person_in_reach(session=session, reach=reach, person_id=override.person_id)
+        or not _target_in_reach(session, reach, *target)
     ):
         raise NotFound(f"no override {override_id}")
     audit.record(

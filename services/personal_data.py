@@ -13,6 +13,8 @@ from models import (
     AvailabilityWindow,
     Consent,
     HoursEntry,
+    MatchingOverride,
+    MatchingRun,
     Person,
     PersonSkill,
     PointsEntry,
@@ -176,6 +178,36 @@ def export_person_data(*, session: Session, person_id: int, actor: User | None) 
     return data
 
 
+def _redact_stored_problems(session: Session, person_id: int) -> None:
+    """Stored matching problems keep a copy of each person's record: blank the erased one's.
+
+    The record stays (the run's solution still names the pseudonym) but says nothing about
+    the person: no location, languages, skills, availability, limits or preferences.
+    """
+    key = f"p{person_id}"
+    for run in session.scalars(select(MatchingRun).where(MatchingRun.problem.is_not(None))):
+        people = run.problem.get("people", [])
+        if not any(p.get("id") == key for p in people):
+            continue
+        run.problem = {
+            **run.problem,
+            "people": [{**p, **ERASED_RECORD} if p.get("id") == key else p for p in people],
+        }
+
+
+ERASED_RECORD = {
+    "skills": {},
+    "languages": [],
+    "location": None,
+    "max_travel_km": None,
+    "max_minutes": None,
+    "max_shifts_per_day": None,
+    "availability": [],
+    "background_checked": False,
+    "preferences": {"kinds": [], "organizations": []},
+}
+
+
 def erase_person(*, session: Session, person_id: int, actor: User | None) -> Person:
     """Remove a person's personal data, keeping the row as a pseudonym for hour records.
 
@@ -226,6 +258,10 @@ def erase_person(*, session: Session, person_id: int, actor: User | None) -> Per
         account.password_hash = UNUSABLE_PASSWORD
         account.status = "disabled"
         revoke_all_tokens(session=session, user_id=account.id)
+    session.execute(
+        update(MatchingOverride).where(MatchingOverride.person_id == person_id).values(note=None)
+    )
+    _redact_stored_problems(session, person_id)
     session.expire(person, ["skills", "windows", "exceptions"])
     audit.record(session=session, actor=actor, action="person.erase", subject=person)
     session.commit()

@@ -474,9 +474,12 @@ def _capacity_conflicts(session: Session, run: MatchingRun, leaving: list[int]) 
 
 def publish_run(*, session: Session, run_id: int, actor: User | None) -> MatchingRun:
     """Offer every proposal of a solved run at once, or refuse (409, listed) and change nothing."""
-    run = get_run(session=session, run_id=run_id)
+    run = session.scalar(
+        select(MatchingRun).where(MatchingRun.id == run_id).with_for_update()
+    ) or get_run(session=session, run_id=run_id)
     if run.status != "solved":
         raise Conflict(f"run {run_id} is {run.status}; only a solved run can be published")
+    _lock_people_and_positions(session, run)
     conflicts = publish_conflicts(session=session, run=run)
     if conflicts:
         raise Conflict(
@@ -506,6 +509,28 @@ def publish_run(*, session: Session, run_id: int, actor: User | None) -> Matchin
     )
     session.commit()
     return run
+
+
+def _lock_people_and_positions(session: Session, run: MatchingRun) -> None:
+    """Lock the rows a publish checks, in id order, so a concurrent booking or publish waits
+    instead of passing the same checks (write skew). SQLite's BEGIN IMMEDIATE already
+    serializes writers; on PostgreSQL these are row locks held until the commit."""
+    seats = select(Assignment.person_id, Assignment.position_id).where(
+        Assignment.matching_run_id == run.id, Assignment.status == "proposed"
+    )
+    people = sorted({p for p, _ in session.execute(seats)})
+    positions = sorted({q for _, q in session.execute(seats)})
+    if people:
+        session.execute(
+            select(Person.id).where(Person.id.in_(people)).order_by(Person.id).with_for_update()
+        )
+    if positions:
+        session.execute(
+            select(Position.id)
+            .where(Position.id.in_(positions))
+            .order_by(Position.id)
+            .with_for_update()
+        )
 
 
 def discard_run(*, session: Session, run_id: int, actor: User | None) -> MatchingRun:

@@ -149,3 +149,24 @@ def test_an_erased_person_cannot_be_edited_back(session, subject):
     personal_data.erase_person(session=session, person_id=subject.id, actor=None)
     with pytest.raises(Conflict):
         people.update_person(session=session, person_id=subject.id, data={"name": "again"})
+
+
+def test_erasure_blanks_the_person_in_stored_matching_problems(session, subject):
+    from models import MatchingRun
+
+    record = {
+        "id": f"p{subject.id}",
+        "role": "volunteer",
+        "location": {"lat": 23.1, "lon": 113.2},
+        "availability": [["2026-11-30T09:00:00+08:00", "2026-11-30T12:00:00+08:00"]],
+        "languages": ["yue"],
+        "skills": {"first_aid": 3},
+    }
+    other = {"id": "p999999", "location": {"lat": 23.2, "lon": 113.3}}
+    run = MatchingRun(scope="all", week="2026-W49", problem={"people": [record, other]})
+    session.add(run)
+    session.commit()
+    personal_data.erase_person(session=session, person_id=subject.id, actor=None)
+    erased, kept = session.get(MatchingRun, run.id).problem["people"]
+    assert erased["location"] is None and erased["availability"] == [] and erased["skills"] == {}
+    assert kept == other
