@@ -23,7 +23,9 @@ from models import (
     PositionSkill,
     Shift,
     Skill,
+    User,
 )
+from services import audit
 from services.availability import DatedException, WeeklyWindow, expand_availability
 from services.errors import Invalid, NotFound
 from services.mappers import PERSON_COLUMNS, PersonRows, ShiftRows, build_problem
@@ -60,6 +62,7 @@ def export_problem(
     community_id: int | None = None,
     street: str | None = None,
     travel_buffer_minutes: int = DEFAULT_TRAVEL_BUFFER_MINUTES,
+    actor: User | None = None,
 ) -> dict:
     """The problem file (a JSON-ready dict) of ISO week `week`, of everything, one community or
     the communities of one street (街道).
@@ -83,7 +86,7 @@ def export_problem(
     generate_shifts_for_horizon(
         session=session, start=start, end=end, timezone=timezone, community_id=community_id
     )
-    return load_problem_rows(
+    problem = load_problem_rows(
         session=session,
         start=start,
         end=end,
@@ -91,6 +94,18 @@ def export_problem(
         communities=_communities(community_id, street),
         travel_buffer_minutes=travel_buffer_minutes,
     )
+    if actor is not None:
+        # A person's export of availability and location is a sensitive action.
+        audit.record(
+            session=session,
+            actor=actor,
+            action="problem.export",
+            subject_type="problems",
+            subject_id=f"{week}/{_scope_label(community_id, street)}",
+            details={"people": len(problem["people"]), "shifts": len(problem["shifts"])},
+        )
+        session.commit()
+    return problem
 
 
 def load_problem_rows(
@@ -124,6 +139,12 @@ def load_problem_rows(
 
 
 # --- scopes, as subqueries so that no query carries thousands of ids ---
+
+
+def _scope_label(community_id: int | None, street: str | None) -> str:
+    if community_id is not None:
+        return f"community:{community_id}"
+    return f"street:{street}" if street is not None else "all"
 
 
 def _communities(community_id: int | None, street: str | None) -> Select | None:

@@ -6,7 +6,7 @@ from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_smorest.error_handler import ErrorSchema
 
-from api.auth import caller_reach, requires
+from api.auth import caller_reach, current_user, requires
 from api.schemas.problems import ProblemQueryArgsSchema, ProblemSchema
 from api.smorest import Blueprint
 from models import db
@@ -52,6 +52,7 @@ class Problems(MethodView):
             street=args.get("street"),
             timezone=current_app.config["LINKAGE_TIMEZONE"],
             travel_buffer_minutes=current_app.config["LINKAGE_TRAVEL_BUFFER_MINUTES"],
+            actor=current_user(),
         )
         # Already JSON-ready: skip a schema dump that would cost seconds for a city's week.
         return jsonify(problem)

@@ -97,3 +97,10 @@ def test_verification_and_bulk_export_are_audited(client, people):
     assert client.get("/api/v1/people/export", headers=headers).status_code == 200
     actions = {e["action"] for e in client.get("/api/v1/audit-events", headers=headers).json}
     assert {"skill.verify", "people.export"} <= actions
+
+
+def test_problem_export_is_audited(client, people):
+    headers = _token(client, "admin")
+    assert client.get("/api/v1/problems?week=2026-W49", headers=headers).status_code == 200
+    log = client.get("/api/v1/audit-events?action=problem.export", headers=headers).json
+    assert [e["subject_id"] for e in log] == ["2026-W49/all"]
