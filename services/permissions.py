@@ -48,10 +48,13 @@ def reach_of(*, session: Session, user: User) -> Reach:
         if streets:
             ids |= set(session.scalars(select(Community.id).where(Community.street.in_(streets))))
         communities = frozenset(ids)
+        # Only organizations that serve nothing but the coordinator's communities: editing one
+        # (or scoping staff to it) must not reach into another coordinator's community.
+        served = select(organization_communities.c.organization_id)
         organizations = frozenset(
             session.scalars(
-                select(organization_communities.c.organization_id).where(
-                    organization_communities.c.community_id.in_(communities)
+                served.where(organization_communities.c.community_id.in_(communities)).except_(
+                    served.where(organization_communities.c.community_id.not_in(communities))
                 )
             )
         )

@@ -58,3 +58,12 @@ def test_person_reaches_only_themself(app):
     reach = reach_of(session=db.session, user=_user("vol", "person", person_id=person.id))
     assert reach.person_id == person.id
     assert not reach.has_community(person.community_id) and not reach.has_organization(1)
+
+
+def test_coordinator_does_not_reach_an_organization_serving_other_communities_too(app):
+    mine, theirs = CommunityFactory(), CommunityFactory()
+    shared = OrganizationFactory(communities=[mine, theirs])
+    own = OrganizationFactory(communities=[mine])
+    coordinator = _user("coord", "coordinator", [ScopeSpec(community_id=mine.id)])
+    reach = reach_of(session=db.session, user=coordinator)
+    assert reach.has_organization(own.id) and not reach.has_organization(shared.id)
