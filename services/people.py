@@ -11,6 +11,7 @@ from sqlalchemy import String, cast, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Assignment, Community, Organization, Person, PersonSkill, Skill, User
+from services import audit
 from services.access import person_condition
 from services.errors import Conflict, Invalid, NotFound
 from services.permissions import Reach
@@ -148,7 +149,13 @@ def create_person(*, session: Session, data: dict[str, Any]) -> Person:
     return person
 
 
-def update_person(*, session: Session, person_id: int, data: dict[str, Any]) -> Person:
+# Changes that grant rights (a social worker verifies skills) or gate tasks: audited.
+AUDITED_FIELDS = ("role", "background_checked", "background_checked_on", "active")
+
+
+def update_person(
+    *, session: Session, person_id: int, data: dict[str, Any], actor: User | None = None
+) -> Person:
     person = get_person(session=session, person_id=person_id)
     if person.erased_at is not None:
         raise Conflict(
@@ -160,10 +167,23 @@ def update_person(*, session: Session, person_id: int, data: dict[str, Any]) -> 
     if (lat is None) != (lon is None):
         missing = "lon" if lon is None else "lat"
         raise Invalid("incomplete location", errors={missing: ["give lat and lon together"]})
+    changed = {
+        name: {"from": _plain(getattr(person, name)), "to": _plain(data[name])}
+        for name in AUDITED_FIELDS
+        if name in data and data[name] != getattr(person, name)
+    }
     for name, value in data.items():
         setattr(person, name, value)
+    if changed:
+        audit.record(
+            session=session, actor=actor, action="person.change", subject=person, details=changed
+        )
     session.commit()
     return person
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def delete_person(*, session: Session, person_id: int) -> None:

@@ -102,7 +102,9 @@ class PersonById(MethodView):
     def patch(self, data, person_id):
         """Change some fields of a person (a person: not role, status, checks or community)."""
         access.check_person_change(reach=_reach_person(person_id), data=data)
-        return service.update_person(session=db.session, person_id=person_id, data=data)
+        return service.update_person(
+            session=db.session, person_id=person_id, data=data, actor=current_user()
+        )
 
     @requires("admin", "coordinator")
     @blp.response(204)

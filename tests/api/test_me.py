@@ -104,3 +104,16 @@ def test_problem_export_is_audited(client, people):
     assert client.get("/api/v1/problems?week=2026-W49", headers=headers).status_code == 200
     log = client.get("/api/v1/audit-events?action=problem.export", headers=headers).json
     assert [e["subject_id"] for e in log] == ["2026-W49/all"]
+
+
+def test_role_and_background_check_changes_are_audited(client, people):
+    headers = _token(client, "admin")
+    response = client.patch(
+        f"/api/v1/people/{people.id}",
+        json={"role": "social_worker", "background_checked": True},
+        headers=headers,
+    )
+    assert response.status_code == 200
+    [event] = client.get("/api/v1/audit-events?action=person.change", headers=headers).json
+    assert event["details"]["role"] == {"from": "volunteer", "to": "social_worker"}
+    assert event["details"]["background_checked"] == {"from": False, "to": True}
