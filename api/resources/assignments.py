@@ -25,6 +25,23 @@ blp = Blueprint(
 )
 
 STAFF = ("admin", "coordinator", "org_staff")
+
+
+class _WithoutReason:
+    """An assignment as organization staff see it: why someone declined stays between the
+    person and the coordinators."""
+
+    def __init__(self, assignment):
+        self._assignment = assignment
+
+    def __getattr__(self, name):
+        return None if name == "decline_reason" else getattr(self._assignment, name)
+
+
+def _for_caller(assignment):
+    return _WithoutReason(assignment) if caller_reach().role == "org_staff" else assignment
+
+
 # Who puts people on seats or removes seats: organization staff only record attendance.
 PLANNERS = ("admin", "coordinator")
 
@@ -37,13 +54,14 @@ class Assignments(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List assignments."""
-        return paginated(
+        items = paginated(
             pagination_parameters,
             assignments_service.list_assignments,
             session=db.session,
             filters=filters,
             reach=caller_reach(),
         )
+        return [_for_caller(a) for a in items]
 
     @requires(*PLANNERS)
     @blp.arguments(AssignmentCreateSchema)
@@ -70,7 +88,9 @@ class AssignmentById(MethodView):
         access.check_assignment(
             session=db.session, reach=caller_reach(), assignment_id=assignment_id
         )
-        return assignments_service.get_assignment(session=db.session, assignment_id=assignment_id)
+        return _for_caller(
+            assignments_service.get_assignment(session=db.session, assignment_id=assignment_id)
+        )
 
     @requires(*STAFF)
     @blp.arguments(AssignmentUpdateSchema)
@@ -82,8 +102,10 @@ class AssignmentById(MethodView):
         reach = caller_reach()
         access.check_assignment(session=db.session, reach=reach, assignment_id=assignment_id)
         access.check_assignment_change(reach=reach, changes=changes)
-        return assignments_service.update_assignment(
-            session=db.session, assignment_id=assignment_id, changes=changes
+        return _for_caller(
+            assignments_service.update_assignment(
+                session=db.session, assignment_id=assignment_id, changes=changes
+            )
         )
 
     @requires(*PLANNERS)

@@ -343,3 +343,12 @@ def test_a_coordinator_cannot_answer_for_the_person(client, coordinator, world):
     url = f"/api/v1/assignments/{world['assignment'].id}"
     response = client.patch(url, json={"status": "confirmed"}, headers=coordinator)
     assert response.status_code == 422 and "status" in response.json["errors"]
+
+
+def test_staff_do_not_see_why_someone_declined(client, staff, world):
+    world["assignment"].decline_reason = "家里有事"
+    db.session.commit()
+    listed = client.get("/api/v1/assignments", headers=staff).json
+    assert listed and all(a["decline_reason"] is None for a in listed)
+    one = client.get(f"/api/v1/assignments/{world['assignment'].id}", headers=staff).json
+    assert one["decline_reason"] is None and one["status"] == world["assignment"].status
