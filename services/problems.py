@@ -63,6 +63,7 @@ def export_problem(
     street: str | None = None,
     travel_buffer_minutes: int = DEFAULT_TRAVEL_BUFFER_MINUTES,
     actor: User | None = None,
+    commit: bool = True,
 ) -> dict:
     """The problem file (a JSON-ready dict) of ISO week `week`, of everything, one community or
     the communities of one street (街道).
@@ -84,7 +85,12 @@ def export_problem(
     ):
         raise NotFound(f"no community on street {street!r}", errors={"street": ["unknown street"]})
     generate_shifts_for_horizon(
-        session=session, start=start, end=end, timezone=timezone, community_id=community_id
+        session=session,
+        start=start,
+        end=end,
+        timezone=timezone,
+        community_id=community_id,
+        commit=commit,
     )
     problem = load_problem_rows(
         session=session,

@@ -232,6 +232,7 @@ def build_run_problem(
         community_id=community_id,
         street=street,
         travel_buffer_minutes=settings.travel_buffer_minutes,
+        commit=False,  # the week's generated shifts stand or fall with the run
     )
     _apply_overrides(session, problem)
     incumbents = _open_offers(session, problem)

@@ -343,8 +343,13 @@ def generate_shifts_for_horizon(
     end: datetime,
     timezone: str,
     community_id: int | None = None,
+    commit: bool = True,
 ) -> list[Shift]:
-    """`generate_shifts` for every active recurring need (of one community, if given). Commits."""
+    """`generate_shifts` for every active recurring need (of one community, if given).
+
+    Commits, unless `commit` is False: then the shifts are only flushed, so that a caller's
+    failure (a matching run that does not solve) rolls them back with everything else.
+    """
     check_horizon(start, end)
     stmt = select(Need).where(Need.active.is_(True), Need.recurrence_rule.is_not(None))
     if community_id is not None:
@@ -352,5 +357,8 @@ def generate_shifts_for_horizon(
     shifts: list[Shift] = []
     for need in session.scalars(stmt.order_by(Need.id)).all():
         shifts.extend(_generate(session, need, start, end, timezone))
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return shifts

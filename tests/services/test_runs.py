@@ -16,6 +16,7 @@ from tests.factories import (
     WEEK_START,
     AssignmentFactory,
     CommunityFactory,
+    NeedFactory,
     PositionFactory,
     ShiftFactory,
 )
@@ -169,3 +170,33 @@ def test_review_reports_fill_unfilled_and_changes(week):
     review = runs.review_run(session=db.session, run_id=run.id)
     assert review["by_priority"] == [{"priority": 4, "needed": 2, "filled": 2}]
     assert len(review["changes"]["added"]) == 2 and review["changes"]["removed"] == []
+
+
+def test_failed_solve_does_not_keep_the_weeks_generated_shifts(app, monkeypatch):
+    from models import Position, Shift
+
+    community = small_week()["community"]
+    recurring = NeedFactory(
+        community_id=community.id,
+        recurrence_rule="FREQ=DAILY",
+        recurrence_start=WEEK_START,
+        recurrence_minutes=60,
+    )
+    db.session.add(Position(need_id=recurring.id, role="any", count=1, min_count=1))
+    db.session.commit()
+    before = db.session.query(Shift).count()
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("solver crashed")
+
+    monkeypatch.setattr(runs.engine, "solve", explode)
+    run = _solved({"community": community, "scope": f"community:{community.id}"})
+    assert run.status == "failed"
+    db.session.expire_all()
+    assert db.session.query(Shift).count() == before
+    # A successful run keeps them: the week's shifts are part of its plan.
+    monkeypatch.undo()
+    assert (
+        _solved({"community": community, "scope": f"community:{community.id}"}).status == "solved"
+    )
+    assert db.session.query(Shift).count() == before + 7  # daily from Monday 09:00
