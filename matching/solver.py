@@ -225,7 +225,7 @@ class _Run:
         ]
         t = time.perf_counter()
         # The eligibility's own funnel narrows its index sets (distances only for forbidden
-        # people), the same counts as FastFunnelEligibility at a fraction of the time.
+        # people): reuse it rather than recompute eligibility for the explanation.
         solution = build_solution(self.problem, assignments, stats, self.eligibility)
         self.timings["explain"] = round(time.perf_counter() - t, 4)
         final = dataclasses.replace(
