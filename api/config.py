@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from services import workdays
 from services.runs import RunSettings
+from services.workdays import WorkCalendar
 
 ENV_PREFIX = "LINKAGE_"
 
@@ -29,7 +31,21 @@ def run_settings(config: Mapping[str, Any]) -> RunSettings:
         timezone=config["LINKAGE_TIMEZONE"],
         workers=config["LINKAGE_SOLVER_WORKERS"],
         travel_buffer_minutes=config["LINKAGE_TRAVEL_BUFFER_MINUTES"],
+        no_show_limit=config["LINKAGE_NO_SHOW_LIMIT"],
     )
+
+
+def work_calendar(config: Mapping[str, Any]) -> WorkCalendar:
+    """The working days that record deadlines count (public holidays and make-up days)."""
+    return workdays.work_calendar(
+        country=config["LINKAGE_HOLIDAY_COUNTRY"],
+        holidays=config["LINKAGE_HOLIDAYS"],
+        workdays=config["LINKAGE_WORKDAYS"],
+    )
+
+
+def _list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def load_config(instance_path: str) -> dict[str, Any]:
@@ -54,6 +70,16 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LINKAGE_LOGIN_RATE_LIMIT": env.get(ENV_PREFIX + "LOGIN_RATE_LIMIT", "10 per minute"),
         "LINKAGE_WRITE_RATE_LIMIT": env.get(ENV_PREFIX + "WRITE_RATE_LIMIT", "120 per minute"),
+        # Service records: due within this many working days after the shift (Mon-Fri, minus
+        # the country's public holidays and the listed dates, plus listed make-up working days).
+        "LINKAGE_RECORD_DUE_WORKING_DAYS": int(
+            env.get(ENV_PREFIX + "RECORD_DUE_WORKING_DAYS", "10")
+        ),
+        "LINKAGE_HOLIDAY_COUNTRY": env.get(ENV_PREFIX + "HOLIDAY_COUNTRY", "CN"),
+        "LINKAGE_HOLIDAYS": _list(env.get(ENV_PREFIX + "HOLIDAYS", "")),
+        "LINKAGE_WORKDAYS": _list(env.get(ENV_PREFIX + "WORKDAYS", "")),
+        # Unexcused no-shows in 12 months after which a person is not auto-assigned (0: never).
+        "LINKAGE_NO_SHOW_LIMIT": int(env.get(ENV_PREFIX + "NO_SHOW_LIMIT", "5")),
         "LINKAGE_WEEKLY_RUN_DAY": env.get(ENV_PREFIX + "WEEKLY_RUN_DAY", "thu"),
         "LINKAGE_WEEKLY_RUN_AT": env.get(ENV_PREFIX + "WEEKLY_RUN_AT", "20:00"),
         "LINKAGE_WEEKLY_SCOPES": env.get(ENV_PREFIX + "WEEKLY_SCOPES", "all").split(","),

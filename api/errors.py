@@ -6,9 +6,11 @@ import logging
 
 from flask import Flask, jsonify
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from models import db
+from services.assignments import is_double_booking
 from services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,28 @@ def register_errorhandlers(app: Flask) -> None:
         # The database refused a write a service should have caught: still the client's clash.
         db.session.rollback()
         log.warning("integrity error: %s", describe_db_error(error))
+        if is_double_booking(error):
+            # The exclusion constraint (PostgreSQL) or trigger (SQLite) of migration 0007:
+            # services name the clash; this is the backstop for a path that did not.
+            return _body(
+                409,
+                "Conflict",
+                "the change would give a person two booked assignments at overlapping times",
+                {"person_id": ["overlaps another booked assignment"]},
+            )
         return _body(409, "Conflict", "the change conflicts with existing data")
+
+    @app.errorhandler(StaleDataError)
+    def _stale(error: StaleDataError):
+        # version_id_col: someone else committed a change of the same row since we read it.
+        db.session.rollback()
+        log.info("stale update refused: %s", error)
+        return _body(
+            409,
+            "Conflict",
+            "the object was changed by someone else meanwhile; reload it and try again",
+            {"version": ["stale: changed concurrently"]},
+        )
 
     @app.errorhandler(DataError)
     def _data(error: DataError):

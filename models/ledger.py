@@ -50,6 +50,10 @@ class HoursEntry(db.Model):
     minutes: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(300))
     actor_user_id: Mapped[int | None]
+    # A correction names the service entry it corrects (by a signed number of minutes).
+    corrects_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hours_entries.id", ondelete="RESTRICT"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -79,6 +83,10 @@ class PointsEntry(db.Model):
     points: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(300))
     actor_user_id: Mapped[int | None]
+    # A correction names the entry it reverses; the unique index stops a second reversal.
+    reverses_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("points_entries.id", ondelete="RESTRICT"), index=True, unique=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -79,6 +79,10 @@ class Need(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic locking: every ORM update bumps it, and an update of a row that changed
+    # since it was read raises StaleDataError (a stale edit is a 409).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     shifts: Mapped[list[Shift]] = relationship(
         back_populates="need", cascade="all, delete-orphan", order_by="Shift.starts_at"
@@ -103,6 +107,10 @@ class Shift(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     generated: Mapped[bool] = mapped_column(Boolean, default=False)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Optimistic locking: every ORM update bumps it, and an update of a row that changed
+    # since it was read raises StaleDataError (a stale edit is a 409).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     need: Mapped[Need] = relationship(back_populates="shifts")
     positions: Mapped[list[Position]] = relationship(
@@ -129,6 +137,10 @@ class Position(db.Model):
     role: Mapped[str] = mapped_column(String(32))
     count: Mapped[int] = mapped_column(Integer, default=1)
     min_count: Mapped[int] = mapped_column(Integer, default=1)
+    # Optimistic locking: every ORM update bumps it, and an update of a row that changed
+    # since it was read raises StaleDataError (a stale edit is a 409).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     shift: Mapped[Shift | None] = relationship(back_populates="positions")
     requirements: Mapped[list[PositionSkill]] = relationship(

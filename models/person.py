@@ -26,9 +26,7 @@ EXCEPTION_KINDS = ("unavailable", "available")
 class Person(db.Model):
     __tablename__ = "people"
     __table_args__ = (
-        CheckConstraint(
-            "role IN ('social_worker', 'volunteer', 'resident_activist')", name="role"
-        ),
+        CheckConstraint("role IN ('social_worker', 'volunteer', 'resident_activist')", name="role"),
         CheckConstraint("max_travel_km IS NULL OR max_travel_km >= 0", name="max_travel_km"),
         CheckConstraint(
             "max_minutes_per_week IS NULL OR max_minutes_per_week >= 0", name="max_minutes"
@@ -63,8 +61,14 @@ class Person(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     # Set when the person's data was erased; the row stays as a pseudonym for hour records.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # No-shows before this moment no longer count against the person's reliability.
+    reliability_cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic locking: every ORM update bumps it, and an update of a row that changed
+    # since it was read raises StaleDataError (a stale edit is a 409).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     skills: Mapped[list[PersonSkill]] = relationship(
         back_populates="person", cascade="all, delete-orphan"

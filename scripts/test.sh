@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
 .venv/bin/lint-imports --config setup.cfg
 .venv/bin/ruff check .
-.venv/bin/python -m pytest -n 2 "$@"
+# loadgroup keeps the process tests (one gunicorn per database) on one worker.
+.venv/bin/python -m pytest -n 2 --dist loadgroup "$@"

@@ -10,9 +10,15 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from models import Assignment, Person, Position, Shift
-from models.assignment import ACTIVE_STATUSES
+from models import Assignment, Person, Position, Shift, User
+from models.assignment import (
+    ACTIVE_STATUSES,
+    BOOKED_STATUSES,
+    DOUBLE_BOOKING_MESSAGE,
+    NO_DOUBLE_BOOKING,
+)
 from models.db import utcnow
+from services import attendance
 from services.access import assignment_condition
 from services.errors import Conflict, Invalid, NotFound
 from services.permissions import Reach
@@ -29,6 +35,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # The person answered the offer: keep when.
 RESPONSE_STATUSES = ("confirmed", "declined")
+# Statuses that record attendance, set through services/attendance.py.
+OUTCOME_STATUSES = ("completed", "no_show")
 ACTIVE_SEAT_INDEX = "uq_assignments_active_person_shift"
 
 
@@ -151,36 +159,72 @@ def _check_same_shift(session: Session, person: Person, shift: Shift) -> None:
 
 
 def overlapping_assignment(
-    *, session: Session, person_id: int, starts_at: datetime, ends_at: datetime, shift_id: int
+    *,
+    session: Session,
+    person_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    shift_id: int,
+    statuses: Iterable[str] = ACTIVE_STATUSES,
+    exclude_id: int | None = None,
 ) -> Assignment | None:
-    """The person's earliest active assignment on another live shift overlapping the times."""
-    return session.scalar(
-        select(Assignment)
-        .join(Shift, Assignment.shift_id == Shift.id)
-        .where(
-            Assignment.person_id == person_id,
-            Assignment.status.in_(ACTIVE_STATUSES),
-            Shift.id != shift_id,
-            Shift.cancelled.is_(False),
-            Shift.starts_at < ends_at,
-            Shift.ends_at > starts_at,
-        )
-        .order_by(Shift.starts_at, Assignment.id)
-        .limit(1)
+    """The person's earliest assignment in `statuses` on another shift overlapping the times.
+
+    Times are half-open, as in the database: a shift ending at 11:00 does not overlap one
+    starting at 11:00.
+    """
+    stmt = select(Assignment).where(
+        Assignment.person_id == person_id,
+        Assignment.status.in_(tuple(statuses)),
+        Assignment.shift_id != shift_id,
+        Assignment.starts_at < ends_at,
+        Assignment.ends_at > starts_at,
     )
+    if exclude_id is not None:
+        stmt = stmt.where(Assignment.id != exclude_id)
+    return session.scalar(stmt.order_by(Assignment.starts_at, Assignment.id).limit(1))
 
 
 def overlap_conflict(person_id: int, clash: Assignment, shift_id: int) -> Conflict:
     """A readable 409 naming the conflicting assignment and its times."""
-    other = clash.shift
-    when = f"{other.starts_at.isoformat()} to {other.ends_at.isoformat()}"
+    when = f"{clash.starts_at.isoformat()} to {clash.ends_at.isoformat()}"
     return Conflict(
-        f"person {person_id} is already busy from {when} (assignment {clash.id} on shift "
-        f"{other.id}), which overlaps shift {shift_id}",
+        f"person {person_id} is already busy from {when} (assignment {clash.id}, "
+        f"{clash.status}, on shift {clash.shift_id}), which overlaps shift {shift_id}",
         errors={
             "person_id": [f"overlaps assignment {clash.id} ({when})"],
             "conflicting_assignment_id": [str(clash.id)],
         },
+    )
+
+
+def is_double_booking(error: IntegrityError) -> bool:
+    """Whether the database refused a write because it double-books a person."""
+    diag = getattr(error.orig, "diag", None)
+    if diag is not None and getattr(diag, "constraint_name", None) == NO_DOUBLE_BOOKING:
+        return True
+    return DOUBLE_BOOKING_MESSAGE in str(error.orig)
+
+
+def double_booking_conflict(
+    *, session: Session, person_id: int, starts_at: datetime, ends_at: datetime, shift_id: int
+) -> Conflict:
+    """The 409 for a booking the database refused (after the rollback): names the clash
+    that won, or says so plainly if it is gone again."""
+    clash = overlapping_assignment(
+        session=session,
+        person_id=person_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        shift_id=shift_id,
+        statuses=BOOKED_STATUSES,
+    )
+    if clash is not None:
+        return overlap_conflict(person_id, clash, shift_id)
+    return Conflict(
+        f"person {person_id} was booked at an overlapping time by a concurrent request "
+        f"(shift {shift_id}, {starts_at.isoformat()} to {ends_at.isoformat()})",
+        errors={"person_id": ["overlaps another booked assignment"]},
     )
 
 
@@ -253,14 +297,30 @@ def create_assignment(
                 f"person {person_id} already holds an active position on shift {shift.id}",
                 errors={"person_id": [f"already on shift {shift.id}"]},
             ) from None
+        if is_double_booking(error):
+            raise double_booking_conflict(
+                session=session,
+                person_id=person_id,
+                starts_at=shift.starts_at,
+                ends_at=shift.ends_at,
+                shift_id=shift.id,
+            ) from None
         raise
     return assignment
 
 
 def update_assignment(
-    *, session: Session, assignment_id: int, changes: dict[str, Any]
+    *,
+    session: Session,
+    assignment_id: int,
+    changes: dict[str, Any],
+    actor: User | None = None,
 ) -> Assignment:
-    """Change status (along TRANSITIONS), pinned or decline_reason."""
+    """Change status (along TRANSITIONS), pinned or decline_reason.
+
+    Completed and no_show are service records: they go through `attendance.record_outcome`
+    (after the shift ends; completed credits hours and points).
+    """
     assignment = get_assignment(session=session, assignment_id=assignment_id)
     new_status = changes.get("status")
     if new_status is not None and new_status != assignment.status:
@@ -271,6 +331,16 @@ def update_assignment(
                 f"an assignment cannot go from {old} to {new_status}",
                 errors={"status": [f"cannot go from {old} to {new_status}; allowed: {allowed}"]},
             )
+        if new_status in OUTCOME_STATUSES:
+            attendance.record_outcome(
+                session=session, assignment_id=assignment_id, outcome=new_status, actor=actor
+            )
+            rest = {k: v for k, v in changes.items() if k != "status"}
+            return update_assignment(
+                session=session, assignment_id=assignment_id, changes=rest, actor=actor
+            )
+        if new_status in BOOKED_STATUSES and old not in BOOKED_STATUSES:
+            _check_booking(session, assignment)
         assignment.status = new_status
         if new_status in RESPONSE_STATUSES:
             assignment.responded_at = utcnow()
@@ -278,8 +348,43 @@ def update_assignment(
         assignment.pinned = changes["pinned"]
     if "decline_reason" in changes:
         assignment.decline_reason = changes["decline_reason"]
-    session.commit()
+    commit_booking(session=session, assignment=assignment)
     return assignment
+
+
+def _check_booking(session: Session, assignment: Assignment) -> None:
+    # A proposal becoming an offer books the person's time: the database refuses an overlap
+    # anyway, but this names the clash before we try.
+    clash = overlapping_assignment(
+        session=session,
+        person_id=assignment.person_id,
+        starts_at=assignment.starts_at,
+        ends_at=assignment.ends_at,
+        shift_id=assignment.shift_id,
+        statuses=BOOKED_STATUSES,
+        exclude_id=assignment.id,
+    )
+    if clash is not None:
+        raise overlap_conflict(assignment.person_id, clash, assignment.shift_id)
+
+
+def commit_booking(*, session: Session, assignment: Assignment) -> None:
+    """Commit a change of `assignment`; a double booking the database refuses is a 409."""
+    person_id, shift_id = assignment.person_id, assignment.shift_id
+    starts_at, ends_at = assignment.starts_at, assignment.ends_at
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        if not is_double_booking(error):
+            raise
+        raise double_booking_conflict(
+            session=session,
+            person_id=person_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            shift_id=shift_id,
+        ) from None
 
 
 def delete_assignment(*, session: Session, assignment_id: int) -> None:

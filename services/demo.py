@@ -13,19 +13,25 @@ from sqlalchemy.orm import Session
 
 from models import (
     Assignment,
+    AttendanceRecord,
     AvailabilityException,
     AvailabilityWindow,
     Community,
+    HoursEntry,
     Need,
     Organization,
     Person,
     PersonSkill,
+    PointsEntry,
     Position,
     PositionSkill,
     Shift,
     Skill,
+    StarAward,
     organization_communities,
 )
+from services import ledger
+from services.attendance import shift_minutes
 from services.errors import Conflict
 from services.recurrence import expand_rule
 
@@ -637,8 +643,22 @@ def local_today(timezone: str) -> date:
 
 
 def wipe_demo_data(*, session: Session) -> None:
-    """Delete every community, organization, skill, person and need (and what hangs off them)."""
+    """Delete every community, organization, skill, person and need (and what hangs off them).
+
+    Refused once the ledgers hold entries: they are the append-only legal record of service
+    and the database keeps them; start from a fresh database instead.
+    """
+    if session.scalar(select(HoursEntry.id).limit(1)) or session.scalar(
+        select(PointsEntry.id).limit(1)
+    ):
+        raise Conflict(
+            "the hours and points ledgers hold entries, which are never deleted; "
+            "seed a fresh database instead",
+            errors={"reset": ["the ledgers are append-only"]},
+        )
     for model in (
+        AttendanceRecord,
+        StarAward,
         Assignment,
         PositionSkill,
         Position,
@@ -690,6 +710,9 @@ class _Builder:
         self.assignments = 0
         self.shifts = 0
         self.one_off: dict[int, tuple[Shift, list[Position]]] = {}
+        self.completed: list[Assignment] = []
+        # Each person's booked times: the database refuses overlapping seats (migration 0007).
+        self.booked: dict[int, list[tuple[datetime, datetime]]] = {}
 
     def local(self, day: date, at: time) -> datetime:
         return datetime.combine(day, at, tzinfo=self.tz)
@@ -723,6 +746,7 @@ class _Builder:
                 self._past_service(need, spec)
         self._upcoming_answers()
         self.session.flush()
+        self._record_past_service()
         return DemoSummary(
             communities=len(self.communities),
             organizations=len(self.organizations),
@@ -944,7 +968,9 @@ class _Builder:
             self.shifts += 1
             used: set[int] = set()
             for i, position in enumerate(self._positions(need, shift, spec)):
-                pool = [p for p in regulars[i] if p.id not in used]
+                pool = [
+                    p for p in regulars[i] if p.id not in used and self._unbooked(p, begin, finish)
+                ]
                 for person in pool[: position.min_count]:
                     used.add(person.id)
                     self._assign(person, position, shift, "completed")
@@ -970,20 +996,46 @@ class _Builder:
                 self._assign(candidates[1], positions[0], shift, "declined")
                 answered.add(candidates[1].id)
 
-    def _assign(self, person: Person, position: Position, shift: Shift, status: str) -> None:
-        stamp = shift.ends_at if status == "completed" else shift.starts_at - timedelta(days=3)
-        self.session.add(
-            Assignment(
-                person=person,
-                position=position,
-                shift=shift,
-                status=status,
-                source="manual",
-                created_at=stamp,
-                updated_at=stamp,
-                responded_at=stamp,
+    def _record_past_service(self) -> None:
+        """Past service goes through the ledgers like real service: hours, points, stars."""
+        for assignment in self.completed:
+            self.session.add(
+                AttendanceRecord(
+                    assignment_id=assignment.id,
+                    person_id=assignment.person_id,
+                    outcome="completed",
+                    minutes=shift_minutes(assignment.shift),
+                    recorded_at=assignment.shift.ends_at,
+                    created_at=assignment.shift.ends_at,
+                    updated_at=assignment.shift.ends_at,
+                )
             )
+            ledger.record_completion(
+                session=self.session, assignment=assignment, minutes=None, actor=None
+            )
+
+    def _unbooked(self, person: Person, begin: datetime, finish: datetime) -> bool:
+        """Whether the person holds no seat overlapping [begin, finish)."""
+        seats = self.booked.get(person.id, [])
+        return all(finish <= start or end <= begin for start, end in seats)
+
+    def _assign(self, person: Person, position: Position, shift: Shift, status: str) -> None:
+        if status in ("confirmed", "completed"):
+            self.booked.setdefault(person.id, []).append((shift.starts_at, shift.ends_at))
+        stamp = shift.ends_at if status == "completed" else shift.starts_at - timedelta(days=3)
+        assignment = Assignment(
+            person=person,
+            position=position,
+            shift=shift,
+            status=status,
+            source="manual",
+            created_at=stamp,
+            updated_at=stamp,
+            responded_at=stamp,
         )
+        self.session.add(assignment)
+        if status == "completed":
+            self.completed.append(assignment)
         self.assignments += 1
 
     def _eligible(

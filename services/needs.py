@@ -24,6 +24,7 @@ from services.shifts import (
     generate_shifts,
     generate_shifts_for_horizon,
 )
+from services.versions import check_version
 
 # Re-exported: callers that think in needs (the problem exporter) find generation here too.
 __all__ = [
@@ -201,7 +202,12 @@ def list_needs(
 
 
 def update_need(
-    *, session: Session, need_id: int, changes: Mapping[str, Any], timezone: str
+    *,
+    session: Session,
+    need_id: int,
+    changes: Mapping[str, Any],
+    timezone: str,
+    expected_version: int | None = None,
 ) -> Need:
     """Change a need's fields; a recurring need may get a new recurrence.
 
@@ -210,6 +216,7 @@ def update_need(
     Template changes apply to shifts generated later, not to existing ones.
     """
     need = get_need(session=session, need_id=need_id)
+    check_version(need, expected_version, what="need")
     errors = _check_references(session, changes)
     recurrence = changes.get("recurrence")
     if recurrence is not None and need.recurrence_rule is None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from models import Assignment, Shift
 from models.db import utcnow
+from services.assignments import commit_booking
 from services.errors import Conflict, NotFound
 
 VISIBLE_TO_PERSON = ("offered", "confirmed", "declined", "cancelled", "completed", "no_show")
@@ -50,5 +51,6 @@ def respond(
     assignment.status = "confirmed" if accept else "declined"
     assignment.decline_reason = None if accept else reason
     assignment.responded_at = utcnow()
-    session.commit()
+    # Accepting keeps the seat booked; the database still has the last word on overlaps.
+    commit_booking(session=session, assignment=assignment)
     return assignment

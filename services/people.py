@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, exists, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from models import Assignment, Community, Organization, Person, PersonSkill, Skill, User
 from services import audit
@@ -17,6 +17,7 @@ from services.errors import Conflict, Invalid, NotFound
 from services.permissions import Reach
 from services.person_availability import free_throughout, may_cover
 from services.queries import lookup, page_of
+from services.versions import check_version
 
 # Languages a person may speak, as ISO 639 codes (639-3 for the Chinese languages, whose
 # 639-1 code "zh" would not tell Mandarin from Cantonese).
@@ -91,7 +92,10 @@ def list_people(
         )
     stmt = (
         select(Person)
-        .options(selectinload(Person.skills).selectinload(PersonSkill.skill))
+        .options(
+            selectinload(Person.skills).selectinload(PersonSkill.skill),
+            undefer(Person.recorded_minutes),
+        )
         .where(*conditions)
         .order_by(Person.id)
     )
@@ -154,9 +158,15 @@ AUDITED_FIELDS = ("role", "background_checked", "background_checked_on", "active
 
 
 def update_person(
-    *, session: Session, person_id: int, data: dict[str, Any], actor: User | None = None
+    *,
+    session: Session,
+    person_id: int,
+    data: dict[str, Any],
+    actor: User | None = None,
+    expected_version: int | None = None,
 ) -> Person:
     person = get_person(session=session, person_id=person_id)
+    check_version(person, expected_version, what="person")
     if person.erased_at is not None:
         raise Conflict(
             f"person {person_id} was erased: the row is a pseudonym for hour records",

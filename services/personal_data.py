@@ -23,7 +23,7 @@ from models import (
 )
 from models.account import CONSENT_PURPOSES
 from models.db import utcnow
-from services import audit, ledger
+from services import audit, ledger, notifications
 from services.auth import revoke_all_tokens
 from services.errors import Invalid, NotFound
 
@@ -238,6 +238,8 @@ def erase_person(*, session: Session, person_id: int, actor: User | None) -> Per
     person.erased_at = utcnow()
     for model in (PersonSkill, AvailabilityWindow, AvailabilityException, Consent):
         session.execute(delete(model).where(model.person_id == person_id))
+    # E-mail address, notification settings, calendar feeds and queued messages go too.
+    notifications.forget_person(session=session, person_id=person_id)
     # Future seats are given up (someone else must be found); past records stay.
     future_shifts = select(Shift.id).where(Shift.starts_at > utcnow())
     session.execute(

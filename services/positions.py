@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from models import Need, Position, PositionSkill, Shift, Skill
 from services.assignments import filled_counts, has_service_records
 from services.errors import Conflict, Invalid, NotFound
+from services.versions import check_version
 
 POSITION_FIELDS = ("label", "role", "count", "min_count")
 
@@ -150,9 +152,16 @@ def create_shift_position(*, session: Session, shift_id: int, data: Mapping[str,
     return _create(session, need_id=shift.need_id, shift=shift, data=data)
 
 
-def update_position(*, session: Session, position_id: int, changes: Mapping[str, Any]) -> Position:
+def update_position(
+    *,
+    session: Session,
+    position_id: int,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Position:
     """Change a position; counts are checked against the stored values and current seats."""
     position = _get_position(session, position_id)
+    check_version(position, expected_version, what="position")
     count = changes.get("count", position.count)
     min_count = changes.get("min_count", position.min_count)
     if min_count > count:
@@ -183,6 +192,10 @@ def update_position(*, session: Session, position_id: int, changes: Mapping[str,
     for name in POSITION_FIELDS:
         if name in changes:
             setattr(position, name, changes[name])
+    if "skills" in changes:
+        # New skill rows leave the position's own row untouched: bump its version anyway,
+        # so that an edit made against the old requirements is seen as stale.
+        flag_modified(position, "label")
     session.commit()
     annotate_filled(session=session, positions=[position])
     return position

@@ -16,9 +16,11 @@ from models import (
     AvailabilityWindow,
     Community,
     Consent,
+    HoursEntry,
     Need,
     Person,
     PersonSkill,
+    PointsAccount,
     Position,
     PositionSkill,
     Shift,
@@ -29,6 +31,7 @@ from services import audit
 from services.availability import DatedException, WeeklyWindow, expand_availability
 from services.errors import Invalid, NotFound
 from services.mappers import PERSON_COLUMNS, PersonRows, ShiftRows, build_problem
+from services.reliability import DEFAULT_NO_SHOW_LIMIT, paused_people
 from services.shifts import generate_shifts_for_horizon
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -62,6 +65,7 @@ def export_problem(
     community_id: int | None = None,
     street: str | None = None,
     travel_buffer_minutes: int = DEFAULT_TRAVEL_BUFFER_MINUTES,
+    no_show_limit: int = DEFAULT_NO_SHOW_LIMIT,
     actor: User | None = None,
     commit: bool = True,
 ) -> dict:
@@ -71,7 +75,8 @@ def export_problem(
     Shifts of recurring needs are generated for the week first (and committed). In a
     community's problem, shifts are those of the community's needs and people are the
     community's active people, plus anyone holding a confirmed seat on one of those shifts
-    (a seat that stands uses the position whatever the person's community).
+    (a seat that stands uses the position whatever the person's community). People paused
+    for reliability (`no_show_limit` unexcused no-shows in 12 months) are left out.
     """
     start, end = parse_week(week, timezone=timezone)
     if community_id is not None and session.get(Community, community_id) is None:
@@ -99,6 +104,7 @@ def export_problem(
         timezone=timezone,
         communities=_communities(community_id, street),
         travel_buffer_minutes=travel_buffer_minutes,
+        no_show_limit=no_show_limit,
     )
     if actor is not None:
         # A person's export of availability and location is a sensitive action.
@@ -122,13 +128,15 @@ def load_problem_rows(
     timezone: str,
     communities: Select | None = None,
     travel_buffer_minutes: int = DEFAULT_TRAVEL_BUFFER_MINUTES,
+    no_show_limit: int = DEFAULT_NO_SHOW_LIMIT,
 ) -> dict:
     """Read the horizon's shifts and people with a fixed number of set-based queries, then map.
 
     Reads only: shifts must already exist (see `export_problem`).
     """
     shift_ids = _shift_scope(start, end, communities)
-    person_ids = _person_scope(shift_ids, communities)
+    paused = paused_people(now=start, limit=no_show_limit)
+    person_ids = _person_scope(shift_ids, communities, paused)
     shifts = _load_shifts(session, shift_ids)
     people = _load_people(session, person_ids, start=start, end=end, timezone=timezone)
     return build_problem(
@@ -178,8 +186,8 @@ def _shift_scope(start: datetime, end: datetime, communities: Select | None) -> 
     return query
 
 
-def _person_scope(shift_ids: Select, communities: Select | None) -> Select:
-    in_scope = Person.active.is_(True)
+def _person_scope(shift_ids: Select, communities: Select | None, paused: Select) -> Select:
+    in_scope = and_(Person.active.is_(True), Person.id.not_in(paused))
     if communities is not None:
         in_scope = and_(in_scope, Person.community_id.in_(communities))
     holds_seat = Person.id.in_(
@@ -291,25 +299,32 @@ def _load_people(
 def person_workload(
     session: Session, person_ids: Select, *, before: datetime
 ) -> dict[int, tuple[int, int]]:
-    """(points, recent minutes) per person: the one place the incentive ledgers will plug in.
+    """(points balance, recent minutes) per person, from the two ledgers.
 
-    Points are 0 until the points ledger exists; recent minutes are the minutes of
-    `completed` assignments on shifts starting in the RECENT_DAYS days before `before`.
+    Recent minutes are the recorded minutes (service entries and their corrections) of
+    assignments on shifts starting in the RECENT_DAYS days before `before`.
     """
-    workload: dict[int, tuple[int, int]] = {}
-    for person_id, starts_at, ends_at in session.execute(
-        select(Assignment.person_id, Shift.starts_at, Shift.ends_at)
+    workload: dict[int, tuple[int, int]] = {
+        person_id: (balance, 0)
+        for person_id, balance in session.execute(
+            select(PointsAccount.person_id, PointsAccount.balance).where(
+                PointsAccount.person_id.in_(person_ids)
+            )
+        )
+    }
+    for person_id, minutes in session.execute(
+        select(HoursEntry.person_id, func.sum(HoursEntry.minutes))
+        .join(Assignment, Assignment.id == HoursEntry.assignment_id)
         .join(Shift, Shift.id == Assignment.shift_id)
         .where(
-            Assignment.status == "completed",
-            Assignment.person_id.in_(person_ids),
+            HoursEntry.person_id.in_(person_ids),
             Shift.starts_at >= before - timedelta(days=RECENT_DAYS),
             Shift.starts_at < before,
         )
+        .group_by(HoursEntry.person_id)
     ):
-        minutes = int((ends_at - starts_at).total_seconds() // 60)
-        points, total = workload.get(person_id, (0, 0))
-        workload[person_id] = (points, total + minutes)
+        points, _ = workload.get(person_id, (0, 0))
+        workload[person_id] = (points, max(0, int(minutes)))
     return workload
 
 
@@ -328,18 +343,19 @@ def _pairs(session: Session, shift_ids: Select, status: str, other) -> set[tuple
 def _history(
     session: Session, person_ids: Select, shift_ids: Select, *, before: datetime
 ) -> dict[tuple[int, int], int]:
-    """Completed assignments per (person, need) on shifts before the horizon, for the
-    needs that have shifts in the horizon."""
+    """Services recorded in the hours ledger per (person, need) on shifts before the horizon,
+    for the needs that have shifts in the horizon."""
     need_ids = select(Shift.need_id).where(Shift.id.in_(shift_ids))
     query = (
-        select(Assignment.person_id, Shift.need_id, func.count())
+        select(HoursEntry.person_id, Shift.need_id, func.count())
+        .join(Assignment, Assignment.id == HoursEntry.assignment_id)
         .join(Shift, Shift.id == Assignment.shift_id)
         .where(
-            Assignment.status == "completed",
+            HoursEntry.kind == "service",
             Shift.starts_at < before,
             Shift.need_id.in_(need_ids),
-            Assignment.person_id.in_(person_ids),
+            HoursEntry.person_id.in_(person_ids),
         )
-        .group_by(Assignment.person_id, Shift.need_id)
+        .group_by(HoursEntry.person_id, Shift.need_id)
     )
     return {(p, n): count for p, n, count in session.execute(query)}

@@ -27,12 +27,15 @@ from models import (
     Shift,
     User,
 )
+from models.assignment import BOOKED_STATUSES
 from models.db import utcnow
 from services import audit
+from services.assignments import is_double_booking
 from services.errors import Conflict, Invalid, NotFound
 from services.mappers import database_id, person_key, position_key, shift_key
 from services.problems import DEFAULT_TRAVEL_BUFFER_MINUTES, export_problem, parse_week
 from services.queries import page_of
+from services.reliability import DEFAULT_NO_SHOW_LIMIT
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ class RunSettings:
     # Bonus for keeping an unanswered offer where it is when re-planning: above a priority-1
     # seat's coverage (1000), so people are moved only for something worth more.
     stability_weight: float = 2000.0
+    # People with this many unexcused no-shows in 12 months are left out (0: nobody is).
+    no_show_limit: int = DEFAULT_NO_SHOW_LIMIT
 
 
 def parse_scope(scope: str, *, field: str = "scope") -> tuple[int | None, str | None]:
@@ -232,6 +237,7 @@ def build_run_problem(
         community_id=community_id,
         street=street,
         travel_buffer_minutes=settings.travel_buffer_minutes,
+        no_show_limit=settings.no_show_limit,
         commit=False,  # the week's generated shifts stand or fall with the run
     )
     _apply_overrides(session, problem)
@@ -407,7 +413,7 @@ def publish_conflicts(*, session: Session, run: MatchingRun) -> list[str]:
     leaving = [a.id for a in superseded_offers(session=session, run=run)] or [-1]
     proposal = aliased(Assignment)
     other = aliased(Assignment)
-    mine, theirs = aliased(Shift), aliased(Shift)
+    mine = aliased(Shift)
     proposals = select(proposal).where(
         proposal.matching_run_id == run.id, proposal.status == "proposed"
     )
@@ -420,25 +426,33 @@ def publish_conflicts(*, session: Session, run: MatchingRun) -> list[str]:
         proposals.join(mine, mine.id == proposal.shift_id).where(mine.cancelled.is_(True))
     ):
         conflicts.append(f"shift {a.shift_id} was cancelled (person {a.person_id})")
+    # The same rule as the database's (models/assignment.py BOOKED_STATUSES, half-open
+    # times), so that a publish it would refuse is listed here first.
     clashes = session.execute(
-        select(proposal.person_id, proposal.shift_id, other.id, other.shift_id, other.status)
-        .join(mine, mine.id == proposal.shift_id)
+        select(
+            proposal.person_id,
+            proposal.shift_id,
+            other.id,
+            other.shift_id,
+            other.status,
+            other.starts_at,
+            other.ends_at,
+        )
         .join(other, other.person_id == proposal.person_id)
-        .join(theirs, theirs.id == other.shift_id)
         .where(
             proposal.matching_run_id == run.id,
             proposal.status == "proposed",
-            other.status.in_(("offered", "confirmed", "completed")),
+            other.status.in_(BOOKED_STATUSES),
             other.id.not_in(leaving),
-            theirs.cancelled.is_(False),
-            theirs.starts_at < mine.ends_at,
-            theirs.ends_at > mine.starts_at,
+            other.starts_at < proposal.ends_at,
+            other.ends_at > proposal.starts_at,
         )
+        .order_by(proposal.person_id, other.id)
     )
-    for person_id, shift_id, other_id, other_shift, status in clashes:
+    for person_id, shift_id, other_id, other_shift, status, starts, ends in clashes:
         conflicts.append(
             f"person {person_id} on shift {shift_id} overlaps assignment {other_id} "
-            f"({status}, shift {other_shift})"
+            f"({status}, shift {other_shift}, {starts.isoformat()} to {ends.isoformat()})"
         )
     conflicts.extend(_capacity_conflicts(session, run, leaving))
     return conflicts
@@ -487,29 +501,48 @@ def publish_run(*, session: Session, run_id: int, actor: User | None) -> Matchin
             f"publishing run {run_id} would conflict {len(conflicts)} time(s); nothing changed",
             errors={"conflicts": conflicts},
         )
-    withdrawn = [a.id for a in superseded_offers(session=session, run=run)]
-    if withdrawn:
-        session.execute(
+    try:
+        withdrawn = [a.id for a in superseded_offers(session=session, run=run)]
+        if withdrawn:
+            session.execute(
+                update(Assignment)
+                .where(Assignment.id.in_(withdrawn))
+                .values(status="cancelled", updated_at=utcnow())
+            )
+        offered = session.execute(
             update(Assignment)
-            .where(Assignment.id.in_(withdrawn))
-            .values(status="cancelled", updated_at=utcnow())
+            .where(Assignment.matching_run_id == run.id, Assignment.status == "proposed")
+            .values(status="offered", updated_at=utcnow())
+        ).rowcount
+        run.status = "published"
+        run.published_at = utcnow()
+        audit.record(
+            session=session,
+            actor=actor,
+            action="run.publish",
+            subject=run,
+            details={"offered": offered, "withdrawn": withdrawn},
         )
-    offered = session.execute(
-        update(Assignment)
-        .where(Assignment.matching_run_id == run.id, Assignment.status == "proposed")
-        .values(status="offered", updated_at=utcnow())
-    ).rowcount
-    run.status = "published"
-    run.published_at = utcnow()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="run.publish",
-        subject=run,
-        details={"offered": offered, "withdrawn": withdrawn},
-    )
-    session.commit()
+        session.commit()
+    except IntegrityError as error:
+        # The database refused an offer that double-books someone (a booking the checks
+        # above could not see yet): nothing is written and the run stays solved.
+        session.rollback()
+        if not is_double_booking(error):
+            raise
+        raise _publish_refused(session, run_id) from None
     return run
+
+
+def _publish_refused(session: Session, run_id: int) -> Conflict:
+    run = get_run(session=session, run_id=run_id)
+    conflicts = publish_conflicts(session=session, run=run) or [
+        "a proposal overlaps a booking made concurrently; review the run and publish again"
+    ]
+    return Conflict(
+        f"publishing run {run_id} would double-book {len(conflicts)} time(s); nothing changed",
+        errors={"conflicts": conflicts},
+    )
 
 
 def _lock_people_and_positions(session: Session, run: MatchingRun) -> None:

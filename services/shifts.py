@@ -6,14 +6,20 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from models import Assignment, Need, Position, PositionSkill, Shift
-from models.assignment import ACTIVE_STATUSES
+from models.assignment import ACTIVE_STATUSES, BOOKED_STATUSES
+from models.db import utcnow
 from services.access import need_condition
-from services.assignments import has_service_records, overlap_conflict, overlapping_assignment
+from services.assignments import (
+    has_service_records,
+    is_double_booking,
+    overlap_conflict,
+    overlapping_assignment,
+)
 from services.errors import Conflict, Invalid, NotFound
 from services.permissions import Reach
 from services.positions import (
@@ -24,6 +30,7 @@ from services.positions import (
     skill_ids_by_code,
 )
 from services.recurrence import expand_rule
+from services.versions import check_version
 
 MAX_HORIZON_DAYS = 62
 _GENERATE_ATTEMPTS = 3
@@ -155,13 +162,24 @@ def create_shift(*, session: Session, need_id: int, data: Mapping[str, Any]) -> 
     return shift
 
 
-def update_shift(*, session: Session, shift_id: int, changes: Mapping[str, Any]) -> Shift:
+def update_shift(
+    *,
+    session: Session,
+    shift_id: int,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Shift:
     """Move or cancel a shift; a move must not double-book the people already on it.
+
+    A move carries the shift's seats along (their denormalised times) in the same
+    transaction; cancelling cancels its open seats (completed ones are service records), and
+    cancelling again later does not revive them.
 
     A generated shift keeps its start: generation knows an occurrence by its start, so a
     moved one would be generated again. Cancel it and add a one-off shift instead.
     """
     shift = _get_shift(session, shift_id)
+    check_version(shift, expected_version, what="shift")
     if shift.generated and changes.get("starts_at", shift.starts_at) != shift.starts_at:
         raise Conflict(
             f"shift {shift_id} was generated from its need's recurrence and keeps its start",
@@ -182,28 +200,72 @@ def update_shift(*, session: Session, shift_id: int, changes: Mapping[str, Any])
             f"need {shift.need_id} already has a shift starting at {starts_at.isoformat()}",
             errors={"starts_at": ["another shift of this need starts at this time"]},
         )
-    if starts_at != shift.starts_at or ends_at != shift.ends_at:
-        people = session.scalars(
-            select(Assignment.person_id).where(
-                Assignment.shift_id == shift.id, Assignment.status.in_(ACTIVE_STATUSES)
-            )
-        ).all()
-        for person_id in people:
-            clash = overlapping_assignment(
-                session=session,
-                person_id=person_id,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                shift_id=shift.id,
-            )
-            if clash is not None:
-                raise overlap_conflict(person_id, clash, shift.id)
+    if changes.get("cancelled") and not shift.cancelled:
+        _cancel_seats(session, shift.id)
+    moved = starts_at != shift.starts_at or ends_at != shift.ends_at
+    if moved:
+        _check_move(session, shift.id, starts_at, ends_at)
     for name in ("starts_at", "ends_at", "cancelled"):
         if name in changes:
             setattr(shift, name, changes[name])
-    session.commit()
+    if moved:
+        session.execute(
+            update(Assignment)
+            .where(Assignment.shift_id == shift.id)
+            .values(starts_at=starts_at, ends_at=ends_at)
+        )
+    try:
+        session.commit()
+    except IntegrityError as error:
+        # A concurrent booking of someone on this shift won between our check and the move.
+        session.rollback()
+        if moved and is_double_booking(error):
+            _check_move(session, shift_id, starts_at, ends_at, statuses=BOOKED_STATUSES)
+            raise Conflict(
+                f"moving shift {shift_id} would double-book someone on it (a concurrent change)",
+                errors={"starts_at": ["overlaps another booked assignment of someone on it"]},
+            ) from None
+        raise
     annotate_shifts(session=session, shifts=[shift])
     return shift
+
+
+# Seats that a cancelled shift takes away; completed ones are records of hours served.
+CANCELLED_WITH_SHIFT = ("proposed", "offered", "confirmed")
+
+
+def _cancel_seats(session: Session, shift_id: int) -> None:
+    session.execute(
+        update(Assignment)
+        .where(Assignment.shift_id == shift_id, Assignment.status.in_(CANCELLED_WITH_SHIFT))
+        .values(status="cancelled", updated_at=utcnow())
+    )
+
+
+def _check_move(
+    session: Session,
+    shift_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    statuses: tuple[str, ...] = ACTIVE_STATUSES,
+) -> None:
+    """Conflict naming the first person on the shift whom the new times double-book."""
+    people = session.scalars(
+        select(Assignment.person_id)
+        .where(Assignment.shift_id == shift_id, Assignment.status.in_(statuses))
+        .order_by(Assignment.person_id)
+    ).all()
+    for person_id in people:
+        clash = overlapping_assignment(
+            session=session,
+            person_id=person_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            shift_id=shift_id,
+            statuses=statuses,
+        )
+        if clash is not None:
+            raise overlap_conflict(person_id, clash, shift_id)
 
 
 def delete_shift(*, session: Session, shift_id: int) -> None:

@@ -126,6 +126,7 @@ def export_problem_command(
             street=street,
             timezone=_timezone(),
             travel_buffer_minutes=current_app.config["LINKAGE_TRAVEL_BUFFER_MINUTES"],
+            no_show_limit=current_app.config["LINKAGE_NO_SHOW_LIMIT"],
         )
     )
     _write(json.dumps(problem, ensure_ascii=False, indent=2) + "\n", output)

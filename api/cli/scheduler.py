@@ -1,8 +1,9 @@
-"""`linkage scheduler`: the one process that fires weekly runs and solves queued ones."""
+"""`linkage scheduler`: the process that fires weekly runs, solves queued ones and notifies."""
 
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime, time
 
 import click
@@ -13,13 +14,15 @@ from flask.cli import with_appcontext
 
 from api.config import run_settings
 from models import db
-from services import runs, scheduling
+from services import notification_delivery, notifications, runs, scheduling
+from services.notification_delivery import SmtpSettings, WebhookSettings
 from services.scheduling import WeeklySchedule
 
 log = logging.getLogger(__name__)
 # Hours a late weekly fire may still run (the catch-up at start covers longer outages).
 MISFIRE_GRACE_SECONDS = 6 * 3600
 QUEUE_POLL_SECONDS = 15
+NOTIFY_SECONDS = 60
 
 _app: Flask | None = None  # set by the command: APScheduler calls module-level functions
 
@@ -35,6 +38,36 @@ def queue_job() -> None:
     with _app.app_context():
         while runs.run_next(session=db.session, settings=run_settings(current_app.config)):
             pass
+
+
+def notify_job() -> None:
+    """Queue what is due to be said, then deliver the outbox."""
+    with _app.app_context():
+        notify(datetime.now(UTC))
+
+
+def notify(now: datetime) -> tuple[dict[str, int], notification_delivery.DeliveryReport]:
+    """One pass of the notification producers and the delivery (safe in several processes)."""
+    config = current_app.config
+    smtp, webhook = _delivery_settings()
+    queued = notifications.produce_notifications(
+        session=db.session,
+        now=now,
+        channels=notification_delivery.enabled_channels(smtp, webhook),
+        timezone=config["LINKAGE_TIMEZONE"],
+    )
+    report = notification_delivery.deliver_due(
+        session=db.session, now=now, smtp=smtp, webhook=webhook
+    )
+    for error in report.errors:
+        log.warning("notification not delivered: %s", error)
+    return queued, report
+
+
+def _delivery_settings() -> tuple[SmtpSettings, WebhookSettings]:
+    # App config wins (tests set it); otherwise the LINKAGE_SMTP_* / LINKAGE_WEBHOOK_* variables.
+    env = {**os.environ, **{k: v for k, v in current_app.config.items() if isinstance(v, str)}}
+    return SmtpSettings.from_env(env), WebhookSettings.from_env(env)
 
 
 def _claim_and_solve(scope: str, schedule: WeeklySchedule, now: datetime) -> list[int]:
@@ -81,7 +114,8 @@ def _schedule() -> WeeklySchedule:
 )
 @with_appcontext
 def scheduler_command(scopes: tuple[str, ...], catch_up_only: bool, now: datetime | None) -> None:
-    """Fire each scope's weekly run (default Thursday 20:00, next week); solve queued runs.
+    """Fire each scope's weekly run (default Thursday 20:00, next week); solve queued runs;
+    queue and deliver notifications every minute.
 
     Run exactly one of these, in its own process; web workers never schedule. Each weekly run
     is claimed in the database first, so a second scheduler or a repeated fire creates nothing.
@@ -98,6 +132,11 @@ def scheduler_command(scopes: tuple[str, ...], catch_up_only: bool, now: datetim
         click.echo(
             f"catch-up {scope}: {'runs ' + ', '.join(map(str, ids)) if ids else 'nothing due'}"
         )
+    queued, report = notify(moment)
+    click.echo(
+        f"notifications: queued {sum(queued.values())}, sent {report.sent}, "
+        f"retrying {report.retried}, failed {report.failed}"
+    )
     if catch_up_only:
         return
     scheduler = BlockingScheduler(
@@ -117,5 +156,6 @@ def scheduler_command(scopes: tuple[str, ...], catch_up_only: bool, now: datetim
             replace_existing=True,
         )
     scheduler.add_job(queue_job, "interval", seconds=QUEUE_POLL_SECONDS, id="queue")
+    scheduler.add_job(notify_job, "interval", seconds=NOTIFY_SECONDS, id="notifications")
     click.echo(f"scheduler running: {', '.join(scopes)} every {schedule.cron}")
     scheduler.start()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.auth import caller_reach, requires
+from api.auth import caller_reach, current_user, requires
 from api.schemas.assignments import (
     AssignmentCreateSchema,
     AssignmentQueryArgsSchema,
@@ -104,7 +104,10 @@ class AssignmentById(MethodView):
         access.check_assignment_change(reach=reach, changes=changes)
         return _for_caller(
             assignments_service.update_assignment(
-                session=db.session, assignment_id=assignment_id, changes=changes
+                session=db.session,
+                assignment_id=assignment_id,
+                changes=changes,
+                actor=current_user(),
             )
         )
 

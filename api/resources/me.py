@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from api.auth import current_user, requires
+from api.schemas.attendance import AttendanceRecordSchema
 from api.schemas.privacy import (
     ConsentChangeSchema,
     ConsentsSchema,
@@ -16,7 +17,7 @@ from api.schemas.privacy import (
 from api.smorest import Blueprint
 from models import db
 from models.account import CONSENT_PURPOSES
-from services import offers, personal_data
+from services import attendance, offers, personal_data
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="My own personal data")
 
@@ -111,4 +112,30 @@ class DeclineOffer(MethodView):
             person_id=_my_person_id(),
             accept=False,
             reason=answer["reason"],
+        )
+
+
+@blp.route("/assignments/<int:assignment_id>/check-in")
+class CheckIn(MethodView):
+    @requires("person")
+    @blp.response(200, AttendanceRecordSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, assignment_id):
+        """I arrived (from 2 hours before the shift until it ends); again keeps the first time."""
+        return attendance.check_in(
+            session=db.session, assignment_id=assignment_id, person_id=_my_person_id()
+        )
+
+
+@blp.route("/assignments/<int:assignment_id>/check-out")
+class CheckOut(MethodView):
+    @requires("person")
+    @blp.response(200, AttendanceRecordSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, assignment_id):
+        """I left; the organization approves these minutes or corrects them."""
+        return attendance.check_out(
+            session=db.session, assignment_id=assignment_id, person_id=_my_person_id()
         )

@@ -16,6 +16,7 @@ from api.schemas.needs import (
 from api.schemas.positions import PositionCreateSchema, PositionSchema
 from api.schemas.shifts import HorizonSchema, ShiftCreateSchema, ShiftQueryArgsSchema, ShiftSchema
 from api.smorest import Blueprint, paginated
+from api.versioning import etag, expected_version
 from models import db
 from services import access
 from services import needs as needs_service
@@ -70,20 +71,28 @@ class NeedById(MethodView):
     def get(self, need_id):
         """Get a need."""
         access.check_need(session=db.session, reach=caller_reach(), need_id=need_id)
-        return needs_service.get_need(session=db.session, need_id=need_id)
+        need = needs_service.get_need(session=db.session, need_id=need_id)
+        return need, etag(need)
 
     @requires(*STAFF)
     @blp.arguments(NeedUpdateSchema)
     @blp.response(200, NeedSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
     def patch(self, changes, need_id):
-        """Change a need."""
+        """Change a need (If-Match or `version`: only if it is still that version)."""
         reach = caller_reach()
         access.check_need(session=db.session, reach=reach, need_id=need_id)
+        version = expected_version(changes)
         access.check_need_change(reach=reach, changes=changes)
-        return needs_service.update_need(
-            session=db.session, need_id=need_id, changes=changes, timezone=_timezone()
+        need = needs_service.update_need(
+            session=db.session,
+            need_id=need_id,
+            changes=changes,
+            timezone=_timezone(),
+            expected_version=version,
         )
+        return need, etag(need)
 
     @requires(*STAFF)
     @blp.response(204)

@@ -19,6 +19,7 @@ from api.schemas.people import (
     PersonUpdateSchema,
 )
 from api.smorest import Blueprint, paginated
+from api.versioning import etag, expected_version
 from models import db
 from services import access
 from services import people as service
@@ -92,19 +93,29 @@ class PersonById(MethodView):
         """Get a person with a summary of their skills (staff view for organization staff)."""
         reach = _reach_person(person_id)
         person = service.get_person(session=db.session, person_id=person_id)
-        return _staff_view([person])[0] if reach.role == "org_staff" else person
+        body = _staff_view([person])[0] if reach.role == "org_staff" else person
+        return body, etag(person)
 
     @requires(*KEEPERS)
     @blp.arguments(PersonUpdateSchema)
     @blp.response(200, PersonSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such person")
-    @blp.alt_response(409, schema=ErrorSchema, description="The external id is taken")
+    @blp.alt_response(
+        409, schema=ErrorSchema, description="The external id is taken, or a stale version"
+    )
     def patch(self, data, person_id):
         """Change some fields of a person (a person: not role, status, checks or community)."""
-        access.check_person_change(reach=_reach_person(person_id), data=data)
-        return service.update_person(
-            session=db.session, person_id=person_id, data=data, actor=current_user()
+        reach = _reach_person(person_id)
+        version = expected_version(data)
+        access.check_person_change(reach=reach, data=data)
+        person = service.update_person(
+            session=db.session,
+            person_id=person_id,
+            data=data,
+            actor=current_user(),
+            expected_version=version,
         )
+        return person, etag(person)
 
     @requires("admin", "coordinator")
     @blp.response(204)

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from api.auth import caller_reach, requires
 from api.schemas.positions import PositionSchema, PositionUpdateSchema
 from api.smorest import Blueprint
+from api.versioning import etag, expected_version
 from models import db
 from services import access
 from services import positions as positions_service
@@ -29,7 +30,8 @@ class PositionById(MethodView):
     def get(self, position_id):
         """Get a position."""
         access.check_position(session=db.session, reach=caller_reach(), position_id=position_id)
-        return positions_service.get_position(session=db.session, position_id=position_id)
+        position = positions_service.get_position(session=db.session, position_id=position_id)
+        return position, etag(position)
 
     @requires(*STAFF)
     @blp.arguments(PositionUpdateSchema)
@@ -39,9 +41,11 @@ class PositionById(MethodView):
     def patch(self, changes, position_id):
         """Change a position (skills, when given, replace every requirement)."""
         access.check_position(session=db.session, reach=caller_reach(), position_id=position_id)
-        return positions_service.update_position(
-            session=db.session, position_id=position_id, changes=changes
+        version = expected_version(changes)
+        position = positions_service.update_position(
+            session=db.session, position_id=position_id, changes=changes, expected_version=version
         )
+        return position, etag(position)
 
     @requires(*STAFF)
     @blp.response(204)

@@ -52,6 +52,7 @@ class Problems(MethodView):
             street=args.get("street"),
             timezone=current_app.config["LINKAGE_TIMEZONE"],
             travel_buffer_minutes=current_app.config["LINKAGE_TRAVEL_BUFFER_MINUTES"],
+            no_show_limit=current_app.config["LINKAGE_NO_SHOW_LIMIT"],
             actor=current_user(),
         )
         # Already JSON-ready: skip a schema dump that would cost seconds for a city's week.

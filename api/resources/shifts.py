@@ -8,6 +8,7 @@ from api.auth import caller_reach, requires
 from api.schemas.positions import PositionCreateSchema, PositionSchema
 from api.schemas.shifts import ShiftQueryArgsSchema, ShiftSchema, ShiftUpdateSchema
 from api.smorest import Blueprint, paginated
+from api.versioning import etag, expected_version
 from models import db
 from services import access
 from services import positions as positions_service
@@ -43,7 +44,8 @@ class ShiftById(MethodView):
     def get(self, shift_id):
         """Get a shift."""
         access.check_shift(session=db.session, reach=caller_reach(), shift_id=shift_id)
-        return shifts_service.get_shift(session=db.session, shift_id=shift_id)
+        shift = shifts_service.get_shift(session=db.session, shift_id=shift_id)
+        return shift, etag(shift)
 
     @requires(*STAFF)
     @blp.arguments(ShiftUpdateSchema)
@@ -51,9 +53,13 @@ class ShiftById(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
     def patch(self, changes, shift_id):
-        """Move or cancel a shift."""
+        """Move or cancel a shift (its seats move or are cancelled with it)."""
         access.check_shift(session=db.session, reach=caller_reach(), shift_id=shift_id)
-        return shifts_service.update_shift(session=db.session, shift_id=shift_id, changes=changes)
+        version = expected_version(changes)
+        shift = shifts_service.update_shift(
+            session=db.session, shift_id=shift_id, changes=changes, expected_version=version
+        )
+        return shift, etag(shift)
 
     @requires(*STAFF)
     @blp.response(204)

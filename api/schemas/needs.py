@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.schemas.fields import identifier, strict_bool, strict_int
+from api.schemas.fields import MAX_ID, identifier, strict_bool, strict_int
 from api.schemas.positions import PositionCreateSchema, PositionSchema
 from api.schemas.shifts import ShiftCreateSchema, ShiftSchema, aware, check_order
 from api.smorest import Schema
@@ -12,6 +12,8 @@ from models.need import NEED_KINDS, POINTS_TIERS
 
 LANGUAGES = ("cmn", "yue", "en", "hak", "nan")
 MAX_RECURRENCE_MINUTES = 24 * 60
+VERSION_OUT = "bumped by every change; also the ETag of GET and PATCH"
+VERSION_IN = "optional: the version this change was made against (or If-Match); stale is 409"
 
 
 class RecurrenceSchema(Schema):
@@ -51,6 +53,7 @@ class NeedSchema(Schema):
     )
     created_at = fields.DateTime(format="iso")
     updated_at = fields.DateTime(format="iso")
+    version = fields.Integer(dump_only=True, metadata={"description": VERSION_OUT})
 
     def _recurring(self, need) -> bool:
         return need.recurrence_rule is not None
@@ -129,6 +132,7 @@ class NeedUpdateSchema(_NeedFields):
     recurrence = fields.Nested(
         RecurrenceSchema, metadata={"description": "only for a need that is already recurring"}
     )
+    version = strict_int(validate=validate.Range(1, MAX_ID), metadata={"description": VERSION_IN})
 
 
 class NeedQueryArgsSchema(Schema):

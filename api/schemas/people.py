@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, missing, validate, validates_schema
 
 from api.schemas.availability import Moment
-from api.schemas.fields import MAX_ID, identifier, text
+from api.schemas.fields import MAX_ID, identifier, strict_int, text
 from api.schemas.skills import skill_code
 from api.smorest import PartialSchema, Schema
 from models.need import NEED_KINDS
 from models.person import PERSON_ROLES
 from services.people import LANGUAGES
+from services.recognition import star_level
 
 ROLE_DESCRIPTION = "One of: " + ", ".join(PERSON_ROLES)
 LANGUAGE_DESCRIPTION = "Language codes, among: " + "; ".join(
@@ -24,6 +25,8 @@ LANGUAGE_DESCRIPTION = "Language codes, among: " + "; ".join(
 )
 KINDS_DESCRIPTION = "Need kinds, among: " + ", ".join(NEED_KINDS)
 LEVEL = validate.Range(1, 5)
+VERSION_OUT = "bumped by every change; also the ETag of GET and PATCH"
+VERSION_IN = "optional: the version this change was made against (or If-Match); stale is 409"
 
 
 class PersonSkillSummarySchema(Schema):
@@ -31,6 +34,12 @@ class PersonSkillSummarySchema(Schema):
     level = fields.Integer()
     verified = fields.Function(lambda held: held.verified_at is not None)
     expires_on = fields.Date(allow_none=True)
+
+
+def _stars(person):
+    # The staff view is a dict of a few keys, re-dumped by this schema: no stars there.
+    minutes = getattr(person, "recorded_minutes", missing)
+    return missing if minutes is missing else star_level(minutes)
 
 
 class PersonSchema(Schema):
@@ -52,8 +61,17 @@ class PersonSchema(Schema):
     preferred_organization_ids = fields.List(fields.Integer())
     active = fields.Boolean()
     skills = fields.List(fields.Nested(PersonSkillSummarySchema), dump_only=True)
+    recorded_minutes = fields.Integer(
+        dump_only=True, metadata={"description": "Service minutes in the hours ledger"}
+    )
+    star_level = fields.Function(
+        lambda person: _stars(person),
+        dump_only=True,
+        metadata={"description": "0-5 stars at 100, 300, 600, 1000, 1500 recorded hours"},
+    )
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
+    version = fields.Integer(dump_only=True, metadata={"description": VERSION_OUT})
 
 
 def _unique(values: list) -> None:
@@ -128,6 +146,7 @@ class PersonUpdateSchema(PartialSchema, PersonCreateSchema):
         identifier(), validate=[_unique, validate.Length(max=100)]
     )
     active = fields.Boolean()
+    version = strict_int(validate=validate.Range(1, MAX_ID), metadata={"description": VERSION_IN})
 
 
 class PersonQueryArgsSchema(Schema):

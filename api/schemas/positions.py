@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.schemas.fields import strict_int
+from api.schemas.fields import MAX_ID, strict_int
 from api.smorest import Schema
 from models.need import POSITION_ROLES
 
 MAX_COUNT = 500
+VERSION_OUT = "bumped by every change; also the ETag of GET and PATCH"
+VERSION_IN = "optional: the version this change was made against (or If-Match); stale is 409"
 
 
 def skill_levels(**kwargs) -> fields.Dict:
@@ -40,6 +42,7 @@ class PositionSchema(Schema):
     filled = fields.Integer(
         dump_default=0, metadata={"description": "active assignments on this position"}
     )
+    version = fields.Integer(dump_only=True, metadata={"description": VERSION_OUT})
 
     def _skills(self, position) -> dict[str, int]:
         return {req.skill.code: req.min_level for req in position.requirements}
@@ -63,6 +66,7 @@ class PositionUpdateSchema(Schema):
     count = strict_int(validate=validate.Range(min=1, max=MAX_COUNT))
     min_count = strict_int(validate=validate.Range(min=1, max=MAX_COUNT))
     skills = skill_levels(metadata={"description": "replaces every requirement"})
+    version = strict_int(validate=validate.Range(1, MAX_ID), metadata={"description": VERSION_IN})
 
     @validates_schema
     def _counts(self, data, **kwargs):

@@ -6,12 +6,14 @@ from datetime import timedelta
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.schemas.fields import identifier, strict_bool
+from api.schemas.fields import MAX_ID, identifier, strict_bool, strict_int
 from api.schemas.positions import PositionCreateSchema, PositionSchema
 from api.smorest import Schema
 from models.need import NEED_KINDS
 
 MAX_SHIFT_HOURS = 24
+VERSION_OUT = "bumped by every change; also the ETag of GET and PATCH"
+VERSION_IN = "optional: the version this change was made against (or If-Match); stale is 409"
 
 
 def aware(**kwargs) -> fields.AwareDateTime:
@@ -41,6 +43,7 @@ class ShiftSchema(Schema):
     generated = fields.Boolean(metadata={"description": "made from the need's recurrence"})
     cancelled = fields.Boolean()
     positions = fields.List(fields.Nested(PositionSchema))
+    version = fields.Integer(dump_only=True, metadata={"description": VERSION_OUT})
 
 
 class ShiftCreateSchema(Schema):
@@ -59,7 +62,10 @@ class ShiftCreateSchema(Schema):
 class ShiftUpdateSchema(Schema):
     starts_at = aware()
     ends_at = aware()
-    cancelled = strict_bool()
+    cancelled = strict_bool(
+        metadata={"description": "cancelling also cancels the shift's open seats, for good"}
+    )
+    version = strict_int(validate=validate.Range(1, MAX_ID), metadata={"description": VERSION_IN})
 
     @validates_schema
     def _times(self, data, **kwargs):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from models import db
@@ -269,6 +271,11 @@ def test_problem_export_is_not_for_staff_or_people(client, sign_in, staff, world
     ],
 )
 def test_org_staff_only_record_attendance(client, staff, world, change, expected):
+    # Attendance is recorded once the shift is over.
+    shift = world["shift"]
+    shift.starts_at = datetime.now(UTC) - timedelta(days=1)
+    shift.ends_at = shift.starts_at + timedelta(hours=2)
+    db.session.commit()
     url = f"/api/v1/assignments/{world['assignment'].id}"
     assert client.patch(url, json=change, headers=staff).status_code == expected
 

@@ -7,8 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 import services.assignments as assignments_service
+from models import HoursEntry
 from tests.factories import (
     AssignmentFactory,
     NeedFactory,
@@ -252,7 +254,10 @@ def test_get_missing_assignment_is_404(client):
     ],
 )
 def test_allowed_transitions(client, session, path):
-    assignment = AssignmentFactory(status="proposed")
+    # Attendance (completed, no_show) is recorded once the shift is over.
+    start = datetime.now(UTC) - timedelta(days=1)
+    shift = ShiftFactory(starts_at=start, ends_at=start + timedelta(hours=2))
+    assignment = AssignmentFactory(status="proposed", position=PositionFactory(shift=shift))
     session.commit()
     for status in path:
         response = client.patch(f"{URL}/{assignment.id}", json={"status": status})
@@ -461,3 +466,31 @@ def test_concurrent_bookings_do_not_overfill_a_position(app, session, client):
     with ThreadPoolExecutor(max_workers=len(people)) as pool:
         responses = list(pool.map(book, person_ids))
     assert sorted(r.status_code for r in responses) == [201, 201, 409, 409, 409]
+
+
+def test_completed_through_patch_credits_the_ledgers_once(client, session):
+    start = datetime.now(UTC) - timedelta(days=2)
+    shift = ShiftFactory(starts_at=start, ends_at=start + timedelta(minutes=90))
+    assignment = AssignmentFactory(status="confirmed", position=PositionFactory(shift=shift))
+    session.commit()
+
+    first = client.patch(f"{URL}/{assignment.id}", json={"status": "completed"})
+    again = client.patch(f"{URL}/{assignment.id}", json={"status": "completed"})
+
+    assert first.status_code == again.status_code == 200
+    entries = session.scalars(
+        select(HoursEntry).where(HoursEntry.assignment_id == assignment.id)
+    ).all()
+    assert [e.minutes for e in entries] == [90]
+
+
+def test_completed_before_the_shift_ends_is_409(client, session):
+    start = datetime.now(UTC) + timedelta(days=2)
+    shift = ShiftFactory(starts_at=start, ends_at=start + timedelta(hours=2))
+    assignment = AssignmentFactory(status="confirmed", position=PositionFactory(shift=shift))
+    session.commit()
+
+    response = client.patch(f"{URL}/{assignment.id}", json={"status": "completed"})
+
+    assert response.status_code == 409
+    assert "not ended" in response.json["errors"]["outcome"][0]

@@ -9,7 +9,7 @@ import pytest
 
 from api import create_app
 from models import MatchingOverride, MatchingRun, User, db
-from services import auth
+from services import auth, ledger
 from services.auth import ScopeSpec
 from tests.factories import (
     AssignmentFactory,
@@ -137,10 +137,48 @@ POLICY: dict[tuple[str, str], tuple[tuple[str, ...] | str, tuple[str, ...]]] = {
     ("/me/assignments", "GET"): ((P,), ()),
     ("/me/assignments/<assignment_id>/accept", "POST"): ((P,), (P,)),
     ("/me/assignments/<assignment_id>/decline", "POST"): ((P,), (P,)),
+    ("/me/assignments/<assignment_id>/check-in", "POST"): ((P,), (P,)),
+    ("/me/assignments/<assignment_id>/check-out", "POST"): ((P,), (P,)),
+    ("/assignments/<assignment_id>/attendance", "GET"): ((A, C, S), (C, S)),
+    ("/assignments/<assignment_id>/attendance", "POST"): ((A, C, S), (C, S)),
+    ("/attendance/pending", "GET"): ((A, C, S), ()),
+    ("/people/<person_id>/reliability", "GET"): ((A, C), (C,)),
+    ("/people/<person_id>/reliability/clear", "POST"): ((A, C), (C,)),
+    ("/star-awards", "GET"): ((A, C), ()),
+    ("/reports/fairness", "GET"): ((A, C), (C,)),
+    ("/reports/fairness.svg", "GET"): ((A, C), (C,)),
+    ("/reports/hours", "GET"): ((A, C, S), ()),
+    ("/runs/<run_id>/fairness", "GET"): ((A, C), (C,)),
+    ("/runs/<run_id>/fairness.svg", "GET"): ((A, C), (C,)),
+    ("/people/<person_id>/service-record", "GET"): ((A, C), (C,)),
+    ("/people/<person_id>/certificate", "GET"): ((A, C), (C,)),
+    ("/me/service-record", "GET"): ((P,), ()),
+    ("/me/certificate", "GET"): ((P,), ()),
+    ("/people/<person_id>/points", "GET"): ((A, C), (C,)),
+    ("/people/<person_id>/hours", "GET"): ((A, C), (C,)),
+    ("/people/<person_id>/points/redemptions", "POST"): ((A, C), (C,)),
+    ("/people/<person_id>/points/adjustments", "POST"): ((A, C), (C,)),
+    ("/points-entries/<entry_id>/reversal", "POST"): ((A, C), (C,)),
+    ("/assignments/<assignment_id>/hours-correction", "POST"): ((A, C, S), (C, S)),
+    ("/me/points", "GET"): ((P,), ()),
+    ("/me/hours", "GET"): ((P,), ()),
+    ("/calendar/<token>.ics", "GET"): (PUBLIC, ()),
+    ("/me/calendar-feed", "POST"): ((P,), ()),
+    ("/me/calendar-feed", "DELETE"): ((P,), ()),
+    ("/me/contact", "GET"): ((P,), ()),
+    ("/me/contact", "PUT"): ((P,), ()),
+    ("/me/notification-preferences", "GET"): ((P,), ()),
+    ("/me/notification-preferences", "PUT"): ((P,), ()),
 }
 
 # Query strings some routes need to be meaningful: the problem of one community.
-QUERIES = {"/problems": lambda ids: {"week": "2026-W49", "community": ids["community_id"]}}
+PERIOD = {"from": "2026-11-30", "to": "2026-12-07"}
+QUERIES = {
+    "/problems": lambda ids: {"week": "2026-W49", "community": ids["community_id"]},
+    "/reports/fairness": lambda ids: {**PERIOD, "community_id": ids["community_id"]},
+    "/reports/fairness.svg": lambda ids: {**PERIOD, "community_id": ids["community_id"]},
+    "/reports/hours": lambda ids: PERIOD,
+}
 # Valid bodies where an empty one would stop at validation before the reach is checked:
 # with them an object out of reach must be refused with 403 or 404, never 422.
 BODIES = {
@@ -152,6 +190,9 @@ BODIES = {
     ("/shifts/<shift_id>", "PATCH"): {"cancelled": True},
     ("/positions/<position_id>", "PATCH"): {"label": "renamed"},
     ("/assignments/<assignment_id>", "PATCH"): {"status": "cancelled"},
+    ("/assignments/<assignment_id>/attendance", "POST"): {"outcome": "excused"},
+    ("/points-entries/<entry_id>/reversal", "POST"): {"reason": "matrix"},
+    ("/assignments/<assignment_id>/hours-correction", "POST"): {"minutes": 30, "reason": "m"},
 }
 # Who a social worker may verify is someone else of their community, not themself.
 ROLE_IN_IDS = {("/people/<person_id>/skills/<code>/verify", P): {"person_id": "colleague"}}
@@ -215,6 +256,9 @@ def _world() -> tuple[dict[str, dict[str, object]], dict[str, str]]:
         override = MatchingOverride(kind="forbid", person_id=person.id, shift_id=shift.id)
         db.session.add_all([run, override])
         db.session.flush()
+        bonus = ledger.record_adjustment(
+            session=db.session, person_id=person.id, points=10, reason="matrix", actor=None
+        )
         people[side] = person
         ids[side] = {
             "community_id": community.id,
@@ -230,6 +274,8 @@ def _world() -> tuple[dict[str, dict[str, object]], dict[str, str]]:
             "exception_id": exception.id,
             "run_id": run.id,
             "override_id": override.id,
+            "entry_id": bonus.id,
+            "token": "no-such-feed",
             "purpose": "share_contact_with_organizations",
         }
     colleague = PersonFactory(community_id=people["in"].community_id)

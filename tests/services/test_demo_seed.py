@@ -11,11 +11,22 @@ import pytest
 from sqlalchemy import func, select
 
 from matching.io import load_problem
-from models import Need, Organization, Person, Skill
+from models import (
+    Assignment,
+    AttendanceRecord,
+    HoursEntry,
+    Need,
+    Organization,
+    Person,
+    PointsAccount,
+    PointsEntry,
+    Skill,
+)
 from models.need import NEED_KINDS
 from services.demo import seed_demo
 from services.errors import Conflict
 from services.problems import export_problem
+from tests.factories import PersonFactory
 
 TZ = "Asia/Shanghai"
 TODAY = date(2026, 11, 26)  # a Thursday: the coming week is 2026-W49
@@ -97,19 +108,21 @@ def test_coming_week_exports_a_real_problem(session):
 
 
 @pytest.mark.slow
-def test_seed_is_deterministic(session):
+def test_seed_is_deterministic(session, wipe_database):
     seed(session)
     first = export_problem(session=session, week=COMING_WEEK, timezone=TZ)
 
-    seed(session, reset=True)
+    wipe_database()
+    seed(session)
     second = export_problem(session=session, week=COMING_WEEK, timezone=TZ)
 
     assert renumbered(first) == renumbered(second)
     assert first["people"] and first["shifts"] and first["history"]
 
 
-def test_refuses_when_people_exist_and_reset_wipes(session):
-    seed(session)
+def test_refuses_when_people_exist_and_reset_wipes_before_any_service(session):
+    PersonFactory.create_batch(3)
+    session.commit()
 
     with pytest.raises(Conflict) as caught:
         seed(session)
@@ -117,6 +130,37 @@ def test_refuses_when_people_exist_and_reset_wipes(session):
 
     assert "reset" in caught.value.errors
     assert summary.people == session.scalar(select(func.count()).select_from(Person)) == 300
+
+
+def test_reset_never_deletes_recorded_service(session):
+    seed(session)
+    entries = session.scalar(select(func.count()).select_from(HoursEntry))
+
+    with pytest.raises(Conflict) as caught:
+        seed(session, reset=True)
+
+    assert "append-only" in caught.value.errors["reset"][0]
+    session.rollback()
+    assert entries > 0
+    assert session.scalar(select(func.count()).select_from(HoursEntry)) == entries
+    assert session.scalar(select(func.count()).select_from(Person)) == 300
+
+
+def test_past_service_is_in_the_ledgers(session):
+    seed(session)
+
+    completed = session.scalar(
+        select(func.count()).select_from(Assignment).where(Assignment.status == "completed")
+    )
+    credited = session.scalar(
+        select(func.count()).select_from(HoursEntry).where(HoursEntry.kind == "service")
+    )
+    records = session.scalar(select(func.count()).select_from(AttendanceRecord))
+    balances = session.scalar(select(func.sum(PointsAccount.balance)))
+    earned = session.scalar(select(func.sum(PointsEntry.points)))
+
+    assert completed > 0 and credited == completed == records
+    assert balances == earned > 0
 
 
 def test_seed_demo_command(app, session):

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from matching.io import load_problem
+from services import ledger
 from services.errors import Invalid, NotFound
 from services.problems import export_problem, parse_week
 from tests.factories import (
@@ -200,7 +201,7 @@ def test_confirmed_is_fixed_declined_is_forbidden(session):
     ]
 
 
-def test_history_and_recent_minutes_count_completed_service(session):
+def test_history_recent_minutes_and_points_come_from_the_ledgers(session):
     need = NeedFactory()
     PositionFactory(shift=ShiftFactory(need=need, starts_at=MONDAY + timedelta(hours=9)))
     other_need = NeedFactory()  # no shift this week: its history is not exported
@@ -216,13 +217,21 @@ def test_history_and_recent_minutes_count_completed_service(session):
     for which, days, hours, status in past:
         start = MONDAY - timedelta(days=days) + timedelta(hours=9)
         shift = ShiftFactory(need=which, starts_at=start, ends_at=start + timedelta(hours=hours))
-        AssignmentFactory(person=person, position=PositionFactory(shift=shift), status=status)
+        position = PositionFactory(shift=shift)
+        seat = AssignmentFactory(person=person, position=position, status=status)
+        if status == "completed":
+            session.flush()
+            ledger.record_completion(session=session, assignment=seat, minutes=None, actor=None)
+    # A completed seat never credited (say, imported without its record) is not service.
+    shift = ShiftFactory(need=need, starts_at=MONDAY - timedelta(days=1), ends_at=MONDAY)
+    AssignmentFactory(person=person, position=PositionFactory(shift=shift), status="completed")
     session.commit()
 
     problem = export(session)
 
     [exported] = problem["people"]
     assert exported["recent_minutes"] == (2 + 3 + 1) * 60
+    assert exported["points"] == ledger.balance(session=session, person_id=person.id) > 0
     assert problem["history"] == [
         {"person_id": f"p{person.id}", "request_id": f"r{need.id}", "count": 3}
     ]

@@ -1,0 +1,1 @@
+"""Tests against real processes: gunicorn workers over HTTP, commands killed mid-way."""
