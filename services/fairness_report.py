@@ -11,8 +11,6 @@ from sqlalchemy.orm import Session
 
 from models import (
     Assignment,
-    AvailabilityException,
-    AvailabilityWindow,
     Community,
     MatchingRun,
     Need,
@@ -22,10 +20,11 @@ from models import (
     organization_communities,
 )
 from services.access import unrestricted
-from services.availability import DatedException, WeeklyWindow, expand_availability
+from services.availability import expand_availability
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.mappers import database_id
 from services.permissions import Reach
+from services.person_availability import load_rules
 from services.problems import parse_week
 from services.queries import lookup
 from services.reports import (
@@ -157,33 +156,14 @@ def _mark_available(
 ) -> None:
     """A person is available when their expanded availability overlaps the period at all."""
     ids = list(loads)
-    windows: dict[int, list[WeeklyWindow]] = defaultdict(list)
-    exceptions: dict[int, list[DatedException]] = defaultdict(list)
+    windows: dict[int, list] = {}
+    exceptions: dict[int, list] = {}
     for chunk in _chunks(ids):
-        for person_id, *window in session.execute(
-            select(
-                AvailabilityWindow.person_id,
-                AvailabilityWindow.weekday,
-                AvailabilityWindow.start_time,
-                AvailabilityWindow.end_time,
-                AvailabilityWindow.valid_from,
-                AvailabilityWindow.valid_until,
-            ).where(AvailabilityWindow.person_id.in_(chunk))
-        ):
-            windows[person_id].append(WeeklyWindow(*window))
-        for person_id, kind, starts_at, ends_at in session.execute(
-            select(
-                AvailabilityException.person_id,
-                AvailabilityException.kind,
-                AvailabilityException.starts_at,
-                AvailabilityException.ends_at,
-            ).where(
-                AvailabilityException.person_id.in_(chunk),
-                AvailabilityException.starts_at < period.end,
-                AvailabilityException.ends_at > period.start,
-            )
-        ):
-            exceptions[person_id].append(DatedException(kind, starts_at, ends_at))
+        found_windows, found_exceptions = load_rules(
+            session, chunk, start=period.start, end=period.end
+        )
+        windows.update(found_windows)
+        exceptions.update(found_exceptions)
     for person_id in set(windows) | set(exceptions):
         loads[person_id].available = bool(
             expand_availability(

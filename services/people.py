@@ -35,8 +35,15 @@ LANGUAGES = {
 }
 
 
+# What a person's page shows, loaded up front: skills with their catalogue entry, and hours.
+PERSON_PAGE = (
+    selectinload(Person.skills).selectinload(PersonSkill.skill),
+    undefer(Person.recorded_minutes),
+)
+
+
 def get_person(*, session: Session, person_id: int) -> Person:
-    person = lookup(session, Person, person_id)
+    person = lookup(session, Person, person_id, options=PERSON_PAGE)
     if person is None:
         raise NotFound(f"person {person_id} not found")
     return person
@@ -90,15 +97,7 @@ def list_people(
                 or_(PersonSkill.expires_on.is_(None), PersonSkill.expires_on >= today),
             )
         )
-    stmt = (
-        select(Person)
-        .options(
-            selectinload(Person.skills).selectinload(PersonSkill.skill),
-            undefer(Person.recorded_minutes),
-        )
-        .where(*conditions)
-        .order_by(Person.id)
-    )
+    stmt = select(Person).options(*PERSON_PAGE).where(*conditions).order_by(Person.id)
     if available_from is None or available_to is None:
         return page_of(session, stmt, offset=offset, limit=limit)
 

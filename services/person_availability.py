@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -258,3 +259,37 @@ def free_throughout(
         if len(intervals) == 1 and intervals[0][0] <= start and intervals[0][1] >= end:
             free.add(person_id)
     return free
+
+
+def load_rules(
+    session: Session, person_ids: Any, *, start: datetime, end: datetime
+) -> tuple[dict[int, list[WeeklyWindow]], dict[int, list[DatedException]]]:
+    """Weekly windows and the dated exceptions touching [start, end) of many people at once,
+    by person id (`person_ids`: ids or a subquery of ids)."""
+    windows: dict[int, list[WeeklyWindow]] = defaultdict(list)
+    for person_id, *window in session.execute(
+        select(
+            AvailabilityWindow.person_id,
+            AvailabilityWindow.weekday,
+            AvailabilityWindow.start_time,
+            AvailabilityWindow.end_time,
+            AvailabilityWindow.valid_from,
+            AvailabilityWindow.valid_until,
+        ).where(AvailabilityWindow.person_id.in_(person_ids))
+    ):
+        windows[person_id].append(WeeklyWindow(*window))
+    exceptions: dict[int, list[DatedException]] = defaultdict(list)
+    for person_id, kind, starts_at, ends_at in session.execute(
+        select(
+            AvailabilityException.person_id,
+            AvailabilityException.kind,
+            AvailabilityException.starts_at,
+            AvailabilityException.ends_at,
+        ).where(
+            AvailabilityException.person_id.in_(person_ids),
+            AvailabilityException.starts_at < end,
+            AvailabilityException.ends_at > start,
+        )
+    ):
+        exceptions[person_id].append(DatedException(kind, starts_at, ends_at))
+    return windows, exceptions

@@ -12,8 +12,6 @@ from sqlalchemy.orm import Session
 
 from models import (
     Assignment,
-    AvailabilityException,
-    AvailabilityWindow,
     Community,
     Consent,
     HoursEntry,
@@ -28,9 +26,10 @@ from models import (
     User,
 )
 from services import audit
-from services.availability import DatedException, WeeklyWindow, expand_availability
+from services.availability import expand_availability
 from services.errors import Invalid, NotFound
 from services.mappers import PERSON_COLUMNS, PersonRows, ShiftRows, build_problem
+from services.person_availability import load_rules
 from services.reliability import DEFAULT_NO_SHOW_LIMIT, paused_people
 from services.shifts import generate_shifts_for_horizon
 
@@ -255,32 +254,7 @@ def _load_people(
         )
     ):
         people[person_id].skills[code] = level
-    windows: dict[int, list[WeeklyWindow]] = defaultdict(list)
-    for person_id, *window in session.execute(
-        select(
-            AvailabilityWindow.person_id,
-            AvailabilityWindow.weekday,
-            AvailabilityWindow.start_time,
-            AvailabilityWindow.end_time,
-            AvailabilityWindow.valid_from,
-            AvailabilityWindow.valid_until,
-        ).where(AvailabilityWindow.person_id.in_(person_ids))
-    ):
-        windows[person_id].append(WeeklyWindow(*window))
-    exceptions: dict[int, list[DatedException]] = defaultdict(list)
-    for person_id, kind, starts_at, ends_at in session.execute(
-        select(
-            AvailabilityException.person_id,
-            AvailabilityException.kind,
-            AvailabilityException.starts_at,
-            AvailabilityException.ends_at,
-        ).where(
-            AvailabilityException.person_id.in_(person_ids),
-            AvailabilityException.starts_at < end,
-            AvailabilityException.ends_at > start,
-        )
-    ):
-        exceptions[person_id].append(DatedException(kind, starts_at, ends_at))
+    windows, exceptions = load_rules(session, person_ids, start=start, end=end)
     for person_id, rows in people.items():
         rows.availability = expand_availability(
             windows.get(person_id, ()),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -27,6 +27,6 @@ def page_of(
     return session.scalars(stmt.offset(offset).limit(limit)).unique().all(), total
 
 
-def lookup(session: Session, model: type[M], ident: int) -> M | None:
+def lookup(session: Session, model: type[M], ident: int, options: Any = ()) -> M | None:
     """`session.get` for an id that may be out of any database's range."""
-    return session.get(model, ident) if 0 < ident <= MAX_ID else None
+    return session.get(model, ident, options=options) if 0 < ident <= MAX_ID else None
