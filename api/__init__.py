@@ -14,6 +14,7 @@ from api.config import check_config, load_config
 from api.errors import register_errorhandlers
 from api.extensions import api, limiter, migrate
 from api.schemas.fields import MAX_ID
+from api.web import register_web
 from models import db
 
 
@@ -27,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     check_config(app.config)
     register_extensions(app)
     register_blueprints(app)
+    register_web(app)
     register_errorhandlers(app)
     register_request_log(app)
     register_commands(app)

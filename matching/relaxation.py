@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -22,11 +22,15 @@ class FlowRelaxation:
         pairs: the pairs the flow uses (may break rules 8-12; a warm start to repair).
         value_by_person: each person's share of `value` (pair arcs and load arcs), so that
             components can be bounded separately; people without flow are absent (0).
+        prices: per position, the worth of one more seat there (>= 0): the flow's dual of the
+            position's count, from shortest paths in the residual network (see `_seat_prices`);
+            only a starting point for `matching.lagrangian` (any prices >= 0 give it a bound).
     """
 
     value: int
     pairs: list[int]
     value_by_person: dict[int, int]
+    prices: list[int] = field(default_factory=list)
 
 
 def solve_flow(
@@ -56,7 +60,7 @@ def solve_flow(
     candidates = range(table.pair_count) if pairs is None else pairs
     ids, net = _useful_arcs(table, candidates)
     if ids.size == 0:
-        return FlowRelaxation(0, [], {})
+        return FlowRelaxation(0, [], {}, [0] * len(table.positions))
     return _solve(table, ids, net, clique_paths)
 
 
@@ -288,4 +292,47 @@ def _solve(
         if who >= 0:
             by_person[who] = by_person.get(who, 0) + gain
     chosen = pairs[used & (pairs >= 0)].tolist()
-    return FlowRelaxation(-flow.optimal_cost() * scale, chosen, by_person)
+    distance = _distances_to(tails, heads, caps, costs // scale, flows, next_node, sink)
+    prices = [0] * len(table.positions)
+    top = int(distance[source])
+    for q, node in zip(positions.tolist(), position_node.tolist(), strict=True):
+        prices[q] = max(0, top - int(distance[node])) * scale
+    return FlowRelaxation(-flow.optimal_cost() * scale, chosen, by_person, prices)
+
+
+def _distances_to(
+    tails: np.ndarray,
+    heads: np.ndarray,
+    caps: np.ndarray,
+    costs: np.ndarray,
+    flows: np.ndarray,
+    nodes: int,
+    target: int,
+    max_rounds: int = 400,
+) -> np.ndarray:
+    """Shortest-path distances to `target` in the residual network of an optimal flow
+    (Bellman-Ford on the reversed arcs, vectorized; no negative cycle exists at optimality).
+
+    A seat more at a position is a unit from the source through its node to the sink instead
+    of the source's direct path: distance(source) - distance(position) is the value of that
+    seat, the dual price of the position's count. Unreached nodes (and rounds cut short) only
+    lower prices, and any prices >= 0 give the Lagrangian a valid bound.
+    """
+    forward = flows < caps
+    backward = flows > 0
+    # Reversed residual arcs: a residual arc u -> v of cost c relaxes distance[u] from v.
+    tail = np.concatenate([heads[forward], tails[backward]])
+    head = np.concatenate([tails[forward], heads[backward]])
+    cost = np.concatenate([costs[forward], -costs[backward]])
+    unreached = np.iinfo(np.int64).max // 4
+    distance = np.full(nodes, unreached, dtype=np.int64)
+    distance[target] = 0
+    for _ in range(max_rounds):
+        reach = distance[tail] < unreached
+        candidate = distance[tail[reach]] + cost[reach]
+        updated = distance.copy()
+        np.minimum.at(updated, head[reach], candidate)
+        if np.array_equal(updated, distance):
+            break
+        distance = updated
+    return distance

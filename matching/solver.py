@@ -23,6 +23,7 @@ from matching.domain import OBJECTIVE_SCALE, Assignment, Problem, Solution, Stat
 from matching.eligibility import Eligibility, compute_eligibility
 from matching.explain import build_solution
 from matching.greedy import Schedule, fill, repair, start_with_fixed
+from matching.lagrangian import LagrangianBound, lagrangian_bound
 from matching.model import MatchingModel
 from matching.relaxation import FlowRelaxation, solve_flow
 
@@ -52,6 +53,19 @@ class SolverConfig:
     lns_days: calendar days per neighbourhood of the day-by-day search.
     lns_part_pairs: each such window is split into neighbourhoods of consecutive shifts (by
         start time) of about this many pairs each (0: no split).
+    whole_subsolvers: with two or more workers, the CP-SAT workers of a whole-component model
+        (empty: CP-SAT's default portfolio). "max_lp" (full linearization with cuts) is what
+        proves small components: the default two-worker portfolio has no such worker and its
+        bound stalls (on S, 1.359 M against an optimum of 1.324 M after 120 s).
+    day_subsolvers: the same for the models of the day-by-day search.
+    lagrangian_iterations: subgradient passes of the Lagrangian bound, started from the flow's
+        seat prices (0: no Lagrangian bound). Passes after the first stop once the bound has
+        used `lagrangian_share` of the time limit; a pass that would still run when
+        `lagrangian_latest` of the time limit has elapsed since the start (projected from its
+        pace) is dropped: on a loaded machine L then gets no Lagrangian bound rather than no
+        search.
+    lagrangian_share, lagrangian_latest: see `lagrangian_iterations`.
+    lagrangian_step: the subgradient step as a share of the Polyak step.
     explain_reserve: the search stops this many times the eligibility stage's seconds (plus
         0.1 s) before the time limit, so that the explanation of unfilled positions (which
         scales like eligibility) still fits in `time_limit_s`.
@@ -71,6 +85,12 @@ class SolverConfig:
     clique_paths_max_pairs: int = 10_000_000
     lns_days: int = 1
     lns_part_pairs: int = 2_500
+    whole_subsolvers: tuple[str, ...] = ("max_lp", "default_lp")
+    day_subsolvers: tuple[str, ...] = ()
+    lagrangian_iterations: int = 3
+    lagrangian_share: float = 0.1
+    lagrangian_latest: float = 0.75
+    lagrangian_step: float = 0.25
     explain_reserve: float = 1.25
     extra_params: dict[str, object] = field(default_factory=dict)
 
@@ -126,15 +146,41 @@ class _Run:
             paths = table.pair_count <= self.config.clique_paths_max_pairs
             flow = self._timed("flow", lambda: solve_flow(table, clique_paths=paths))
         self.flow = flow
-        bound = None if flow is None else flow.value
+        self.lagrangian = None
+        if flow is not None and self.config.lagrangian_iterations > 0:
+            self.lagrangian = self._timed("lagrangian", lambda: self._lagrangian(greedy.value()))
+        bound, source = None, None
+        if flow is not None:
+            bound, source = flow.value, "flow-relaxation"
+            self.extra["flow_bound"] = self.to_units(flow.value)
+        if self.lagrangian is not None:
+            self.extra["lagrangian_bound"] = self.to_units(self.lagrangian.value)
+            self.extra["lagrangian_iterations"] = self.lagrangian.iterations
+            if self.lagrangian.value < flow.value:
+                bound, source = self.lagrangian.value, "lagrangian"
         self._report(greedy.value(), bound)
         if self.config.solver == "greedy":
             self._require_complete(greedy)
             proven = bound is not None and bound <= greedy.value()
             status = "OPTIMAL" if proven else "FEASIBLE"
-            stats = self._stats("greedy", status, greedy.value(), bound, "flow-relaxation")
+            stats = self._stats("greedy", status, greedy.value(), bound, source)
             return self._finish(greedy.pairs, stats)
         return self._solve_cp_sat(greedy, flow)
+
+    def _lagrangian(self, target: int) -> LagrangianBound | None:
+        """The Lagrangian bound from the flow's seat prices, within its share of the time."""
+        config = self.config
+        assert self.flow is not None
+        now = time.perf_counter()
+        return lagrangian_bound(
+            self.table,
+            self.flow.prices,
+            target,
+            deadline=now + config.lagrangian_share * config.time_limit_s,
+            max_iterations=config.lagrangian_iterations,
+            step_scale=config.lagrangian_step,
+            abandon_at=self.t0 + config.lagrangian_latest * config.time_limit_s,
+        )
 
     # --- CP-SAT ---
 
@@ -163,8 +209,6 @@ class _Run:
         )
         merger = _Merger(self, start, flow, pruning, components)
         merger.solve_all()
-        if flow is not None:
-            self.extra["flow_bound"] = self.to_units(flow.value)
         status = "OPTIMAL" if merger.proven else "FEASIBLE"
         value = merger.value()
         bound = merger.bound()
@@ -379,9 +423,10 @@ class _Merger:
         return sum(by_person.get(p, 0) for p in comp.people)
 
     def _already_optimal(self, k: int) -> bool:
-        """The warm start meets the flow bound on a component pruning left whole."""
-        flow = self._flow_value(self.components[k])
-        return self.closed[k] and flow is not None and self.values[k] >= flow
+        """The warm start meets the flow or Lagrangian bound on a component pruning left
+        whole."""
+        shares = [share(self.components[k]) for _, share, _ in self._bases()]
+        return self.closed[k] and bool(shares) and self.values[k] >= min(shares)
 
     def _solve_component(self, k: int, comp: Component, deadline: float, share: float) -> None:
         """Build and solve one component in its `share` of the time left before `deadline`
@@ -396,10 +441,7 @@ class _Merger:
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.max_time_in_seconds = max(0.05, (deadline - time.perf_counter()) * share)
-        params.num_workers = self.run.config.workers
-        params.random_seed = self.run.config.seed
-        for name, value in self.run.config.extra_params.items():
-            setattr(params, name, value)
+        _set_params(params, self.run.config, self.run.config.whole_subsolvers)
         callback = None
         if self.run.progress is not None:
             callback = _ProgressCallback(self, k)
@@ -437,34 +479,63 @@ class _Merger:
         return sum(self.values)
 
     def bound(self) -> int | None:
-        """Flow bound everywhere, tightened by CP-SAT's bound on components pruning left whole.
+        """The smaller of the flow and Lagrangian bounds, each tightened on the components
+        pruning left whole by the best bound known there (the other relaxation's share,
+        CP-SAT's bound, a proven optimum).
 
         CP-SAT's bound covers only its own model; it is a bound of the full problem's component
         only when no eligible pair of that component was pruned.
         """
-        if self.flow is None:
+        return self._bound_and_source()[0]
+
+    def _bound_and_source(self) -> tuple[int | None, str]:
+        bases = self._bases()
+        if not bases:
             if self.pruning.pruned or any(b is None for b in self.cp_bounds):
-                return None
-            return sum(b for b in self.cp_bounds if b is not None)
-        total = self.flow.value
+                return None, "cp-sat"
+            return sum(b for b in self.cp_bounds if b is not None), "cp-sat"
+        # Per closed component the smallest bound known, and what gave it.
+        closed: dict[int, tuple[int, str]] = {}
         for k, comp in enumerate(self.components):
-            cp = self.cp_bounds[k]
-            if self.closed[k]:
-                flow = self._flow_value(comp) or 0
-                best = flow if cp is None else min(flow, cp)
-                if self.optimal[k]:
-                    best = min(best, self.values[k])
-                total += best - flow
-        return total
+            if not self.closed[k]:
+                continue
+            options = [(share(comp), name) for _, share, name in bases]
+            if self.cp_bounds[k] is not None:
+                options.append((self.cp_bounds[k], "cp-sat"))
+            if self.optimal[k]:
+                options.append((self.values[k], "cp-sat"))
+            closed[k] = min(options, key=lambda o: o[0])
+        best_total, best_name = None, ""
+        for value, share, name in bases:
+            total = value
+            for k, (best, _) in closed.items():
+                total += best - share(self.components[k])
+            if best_total is None or total < best_total:
+                best_total, best_name = total, name
+        names = {name for _, name in closed.values()}
+        if len(closed) < len(self.components) or not closed:
+            names.add(best_name)  # the relaxation still bounds the rest
+        order = ("cp-sat", "lagrangian", "flow-relaxation")
+        return best_total, "+".join(n for n in order if n in names)
+
+    def _bases(self) -> list[tuple[int, Callable[[Component], int], str]]:
+        """(value, share of a component, name) of each relaxation bound available."""
+        bases: list[tuple[int, Callable[[Component], int], str]] = []
+        if self.flow is not None:
+            bases.append((self.flow.value, lambda c: self._flow_value(c) or 0, "flow-relaxation"))
+        lag = self.run.lagrangian
+        if lag is not None:
+            count = [q.count for q in self.table.positions]
+
+            def share(comp: Component) -> int:
+                people = sum(lag.value_by_person.get(p, 0) for p in comp.people)
+                return people + sum(lag.prices[q] * count[q] for q in comp.positions)
+
+            bases.append((lag.value, share, "lagrangian"))
+        return bases
 
     def bound_source(self) -> str:
-        uses_cp = any(
-            self.closed[k] and self.cp_bounds[k] is not None for k in range(len(self.components))
-        )
-        uses_flow = self.flow is not None
-        if uses_cp and uses_flow:
-            return "cp-sat+flow-relaxation"
-        return "cp-sat" if uses_cp else "flow-relaxation"
+        return self._bound_and_source()[1]
 
 
 class _DayImprover:
@@ -549,8 +620,7 @@ class _DayImprover:
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.max_time_in_seconds = max(0.05, budget - (time.perf_counter() - t))
-        params.num_workers = self.merger.run.config.workers
-        params.random_seed = self.merger.run.config.seed
+        _set_params(params, self.merger.run.config, self.merger.run.config.day_subsolvers)
         status = solver.solve(mm.model)
         self.solves += 1
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -605,6 +675,16 @@ def build_model(
                 mm.fair[person] = objective.add_fairness_cost(mm, person, loads)
     objective.build_objective(mm)
     return mm
+
+
+def _set_params(params: object, config: SolverConfig, subsolvers: tuple[str, ...]) -> None:
+    """Workers, seed, the worker portfolio (with two or more workers) and `extra_params`."""
+    params.num_workers = config.workers  # type: ignore[attr-defined]
+    params.random_seed = config.seed  # type: ignore[attr-defined]
+    if subsolvers and config.workers > 1:
+        params.subsolvers.extend(subsolvers)  # type: ignore[attr-defined]
+    for name, value in config.extra_params.items():
+        setattr(params, name, value)
 
 
 def _add_hint(mm: MatchingModel, chosen: set[int]) -> None:

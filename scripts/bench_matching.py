@@ -31,6 +31,7 @@ def run_one(size: str, solver: str, time_limit: float, seed: int, workers: int) 
     from matching.generate import generate_problem
     from matching.solver import SolverConfig, solve
 
+    load_before = os.getloadavg()[0]
     t = time.perf_counter()
     problem = generate_problem(size, seed=seed)
     generate_seconds = time.perf_counter() - t
@@ -56,6 +57,7 @@ def run_one(size: str, solver: str, time_limit: float, seed: int, workers: int) 
         "constraints": stats.constraints,
         "extra": stats.extra,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "load": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
 
 
@@ -110,6 +112,12 @@ def _machine() -> str:
     )
 
 
+def _load(result: dict) -> str:
+    """1-minute load average before and after the solve (other work shares the cores)."""
+    load = result.get("load")
+    return "—" if not load else f"{load[0]:.1f} → {load[1]:.1f}"
+
+
 def _fmt(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
@@ -117,8 +125,9 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 def _table(results: list[dict], limits: dict[str, float]) -> list[str]:
     lines = [
         "| size | solver | time limit | status | objective | bound (source) | gap | "
-        "fill (prio-weighted) | Gini | wall s | peak MB | vars / cons | target |",
-        "| --- | --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        "fill (prio-weighted) | Gini | wall s | peak MB | vars / cons | load avg | target |",
+        "| --- | --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- "
+        "| --- |",
     ]
     for r in results:
         if "error" in r:
@@ -131,7 +140,7 @@ def _table(results: list[dict], limits: dict[str, float]) -> list[str]:
             f"| {r['size']} | {r['solver']} | {limits[r['size']]:g} s | {r['status']} | "
             f"{_fmt(r['objective'])} | {bound} | {gap} | {100 * r['fill_rate']:.1f} % | "
             f"{r['gini']:.3f} | {r['wall_seconds']:.1f} | {r['peak_mb']:,.0f} | {model} | "
-            f"{TARGETS[r['size']] if r['solver'] == 'cp-sat' else 'baseline'} |"
+            f"{_load(r)} | {TARGETS[r['size']] if r['solver'] == 'cp-sat' else 'baseline'} |"
         )
     return lines
 
@@ -139,8 +148,8 @@ def _table(results: list[dict], limits: dict[str, float]) -> list[str]:
 def _profile(results: list[dict]) -> list[str]:
     lines = [
         "| size | solver | pairs eligible / kept | components | eligibility | pair table | "
-        "greedy | flow | repair | model build | CP-SAT search | explain |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "greedy | flow | Lagrangian | repair | model build | CP-SAT search | explain |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         if "error" in r:
@@ -156,7 +165,8 @@ def _profile(results: list[dict]) -> list[str]:
         lines.append(
             f"| {r['size']} | {r['solver']} | {pairs} | {x.get('components', '—')} | "
             f"{s(t.get('eligibility'))} | {s(t.get('pair_table'))} | {s(t.get('greedy'))} | "
-            f"{s(t.get('flow'))} | {s(t.get('repair'))} | {s(x.get('build_seconds'))} | "
+            f"{s(t.get('flow'))} | {s(t.get('lagrangian'))} | {s(t.get('repair'))} | "
+            f"{s(x.get('build_seconds'))} | "
             f"{s(x.get('search_seconds'))} | {s(t.get('explain'))} |"
         )
     return lines
@@ -175,7 +185,8 @@ def render(results: list[dict], command: str, limits: dict[str, float]) -> str:
         "",
         "Each solve runs in its own process (peak MB is that process's maximum resident set,",
         "problem generation included; wall s excludes generation). Gap = (bound - objective) /",
-        "max(1, |bound|); the bound is proven (see docs/matching.md).",
+        "max(1, |bound|); the bound is proven (see docs/matching.md). Load avg is the machine's",
+        "1-minute load average before and after the solve: above 2, other work took cores.",
         "",
         *_table(results, limits),
         "",

@@ -10,3 +10,5 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
 # "$1" names optional extras (e.g. "test"); none installs the service alone.
 .venv/bin/python -m pip install --quiet -e ".${1:+[$1]}"
+# The page catalogs: .mo files are built from the .po sources, not kept in the repository.
+.venv/bin/pybabel -q compile -d api/translations

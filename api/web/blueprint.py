@@ -1,0 +1,69 @@
+"""The web blueprint, shared by the view modules; CSRF and language cookie hooks."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import refresh
+from werkzeug.exceptions import HTTPException
+
+from api.web import i18n, security
+
+# Templates live in api/templates/web/ and the stylesheet in api/static/ (the app's own folders).
+bp = Blueprint("web", __name__)
+
+
+@bp.before_app_request
+def _forget_last_locale() -> None:
+    # Flask-Babel caches the locale on `g`, and an app context can outlive a request
+    # (tests, CLI): each request chooses its language afresh.
+    refresh()
+
+
+@bp.before_request
+def _check_csrf() -> None:
+    security.check_csrf()
+
+
+@bp.after_request
+def _remember_language(response: Response) -> Response:
+    chosen = i18n.normalize(request.args.get("lang"))
+    if chosen:
+        response.set_cookie(i18n.LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+@bp.app_context_processor
+def _template_globals() -> dict:
+    return {
+        "csrf_token": security.csrf_token,
+        "web_user": security.web_user,
+        "current_locale": i18n.current_locale,
+        "status_label": status_label,
+    }
+
+
+def status_label(status: str) -> str:
+    """A seat's status in words (each spelled out so that extraction finds it)."""
+    labels = {
+        "offered": _("Offered: please answer"),
+        "confirmed": _("Confirmed"),
+        "declined": _("Declined"),
+        "cancelled": _("Cancelled"),
+        "completed": _("Completed"),
+        "no_show": _("Not attended"),
+    }
+    return labels.get(status, status)
+
+
+@bp.errorhandler(HTTPException)
+def _error_page(error: HTTPException):
+    messages = {
+        400: _("The form has expired. Please go back and try again."),
+        403: _("You are not allowed to open this page."),
+        404: _("This page does not exist."),
+        429: _("Too many attempts. Please wait a minute and try again."),
+    }
+    code = error.code or 500
+    message = messages.get(code, _("Something went wrong."))
+    return render_template("web/error.html", code=code, message=message), code
