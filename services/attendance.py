@@ -17,6 +17,7 @@ from models.db import utcnow
 from services import audit, ledger
 from services.access import assignment_condition
 from services.errors import Conflict, Invalid, NotFound
+from services.intervals import whole_minutes
 from services.permissions import Reach
 from services.workdays import WorkCalendar
 
@@ -143,11 +144,11 @@ def self_reported_minutes(record: AttendanceRecord | None) -> int | None:
     """Whole minutes between the person's check-in and check-out, if both exist."""
     if record is None or record.checked_in_at is None or record.checked_out_at is None:
         return None
-    return int((record.checked_out_at - record.checked_in_at).total_seconds() // 60)
+    return whole_minutes(record.checked_in_at, record.checked_out_at)
 
 
 def shift_minutes(shift: Shift) -> int:
-    return int((shift.ends_at - shift.starts_at).total_seconds() // 60)
+    return whole_minutes(shift.starts_at, shift.ends_at)
 
 
 def _served_minutes(

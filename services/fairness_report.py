@@ -22,6 +22,7 @@ from models import (
 from services.access import unrestricted
 from services.availability import expand_availability
 from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.intervals import whole_minutes
 from services.mappers import database_id
 from services.permissions import Reach
 from services.person_availability import load_rules
@@ -31,7 +32,6 @@ from services.reports import (
     MAX_FAIRNESS_DAYS,
     Period,
     csv_bytes,
-    minutes_of,
     parse_period,
     share,
     spread,
@@ -147,7 +147,7 @@ def _loads(session: Session, people: Select | list[int], seats: Select) -> dict[
         load = loads.get(person_id)
         if load is not None:
             load.assignments += 1
-            load.minutes += minutes_of(starts_at, ends_at)
+            load.minutes += whole_minutes(starts_at, ends_at)
     return loads
 
 

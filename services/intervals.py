@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 Interval = tuple[datetime, datetime]
 
@@ -44,3 +44,8 @@ def clip(intervals: Iterable[Interval], lower: datetime, upper: datetime) -> lis
         for start, end in intervals
         if end > lower and start < upper
     ]
+
+
+def whole_minutes(start: datetime, end: datetime) -> int:
+    """Whole minutes from `start` to `end` (a shift's length, a check-in to check-out)."""
+    return int((end - start) // timedelta(minutes=1))

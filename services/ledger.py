@@ -19,6 +19,7 @@ from models import Assignment, HoursEntry, IdempotencyKey, Person, PointsAccount
 from models.need import POINTS_TIERS
 from services import audit, recognition
 from services.errors import Conflict, Invalid, NotFound
+from services.intervals import whole_minutes
 from services.queries import MAX_ID, lookup, page_of
 
 # Room is left in the 300-character column for what a correction adds (the shortfall note).
@@ -138,7 +139,7 @@ def record_completion(
 ) -> tuple[HoursEntry, PointsEntry]:
     """`credit_completion` without the commit or the replay check; flushes, awards stars."""
     shift = assignment.shift
-    served = minutes if minutes is not None else _shift_minutes(shift)
+    served = minutes if minutes is not None else whole_minutes(shift.starts_at, shift.ends_at)
     if served < 0:
         raise Invalid("negative minutes", errors={"minutes": ["must be 0 or more"]})
     need = shift.need
@@ -161,10 +162,6 @@ def record_completion(
     _add_to_balance(session, assignment.person_id, points.points)
     recognition.award_stars(session=session, person_id=assignment.person_id)
     return hours, points
-
-
-def _shift_minutes(shift: Any) -> int:
-    return int((shift.ends_at - shift.starts_at).total_seconds() // 60)
 
 
 def _credited(session: Session, assignment_id: int) -> tuple[HoursEntry, PointsEntry] | None:

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -90,10 +90,6 @@ def spread(values: Sequence[int]) -> dict[str, float | None]:
 
 def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
-
-
-def minutes_of(starts_at: datetime, ends_at: datetime) -> int:
-    return int((ends_at - starts_at) // timedelta(minutes=1))
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
