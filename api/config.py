@@ -54,6 +54,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
     return {
         # A random key per process is safe: sessions simply do not survive a restart.
         "SECRET_KEY": env.get(ENV_PREFIX + "SECRET_KEY") or secrets.token_hex(32),
+        # The pages' session cookie is sent over HTTPS only when set (always, behind TLS in
+        # production); off by default so that the demo works on http://127.0.0.1.
+        "SESSION_COOKIE_SECURE": env.get(ENV_PREFIX + "SESSION_COOKIE_SECURE", "0") == "1",
         "SQLALCHEMY_DATABASE_URI": env.get(ENV_PREFIX + "DATABASE_URL")
         or default_database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -14,7 +14,7 @@ class MatchingModel:
         x[i]: pair i is assigned (one bool per kept pair; rules 1-7 hold by construction).
         active[q]: position q is staffed at all (only where min_count > 1).
         load(p): person p's assigned minutes (created on first use).
-        fair[p]: person p's extra fairness cost over their recent minutes.
+        fair[p]: person p's extra fairness cost over their recent minutes (in units of `unit`).
     """
 
     def __init__(
@@ -35,6 +35,8 @@ class MatchingModel:
         self.active: dict[int, cp_model.IntVar] = {}
         self.fair: dict[int, cp_model.IntVar] = {}
         self.squares: dict[int, cp_model.IntVar] = {}
+        # The objective is written in multiples of this (see objective.objective_unit).
+        self.unit = 1
         self._load: dict[int, cp_model.IntVar] = {}
         self.by_person: dict[int, dict[int, list[int]]] = {}
         self.by_position: dict[int, list[int]] = {}

@@ -42,6 +42,8 @@ class User(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The language the user chose on the pages ("zh_CN" or "en"); None follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     scopes: Mapped[list[UserScope]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -42,6 +42,8 @@ class MatchingRun(db.Model):
     problem: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     solution: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    # The solver's last report while solving: {"objective", "bound", "elapsed_s", "at"}.
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -36,6 +36,7 @@ from services.mappers import database_id, person_key, position_key, shift_key
 from services.problems import DEFAULT_TRAVEL_BUFFER_MINUTES, export_problem, parse_week
 from services.queries import page_of
 from services.reliability import DEFAULT_NO_SHOW_LIMIT
+from services.run_progress import RunProgress
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +239,9 @@ def build_run_problem(
         street=street,
         travel_buffer_minutes=settings.travel_buffer_minutes,
         no_show_limit=settings.no_show_limit,
-        commit=False,  # the week's generated shifts stand or fall with the run
+        # The week's occurrences of recurring needs are committed with the read transaction,
+        # before the solve: they are the same whatever the run does with them.
+        commit=False,
     )
     _apply_overrides(session, problem)
     incumbents = _open_offers(session, problem)
@@ -325,11 +328,16 @@ def solve_run(
     run_id: int,
     settings: RunSettings,
     progress: Progress | None = None,
+    record_progress: bool = False,
 ) -> MatchingRun:
     """Solve a taken (`solving`) run and store its problem, solution and proposals.
 
-    A failure leaves the run `failed` with its reason and writes nothing else.
+    With `record_progress` the solver's reports are also written to the run's `progress`
+    (apart from this session, which commits once at the end). A failure leaves the run
+    `failed` with its reason and writes nothing else.
     """
+    if record_progress:
+        progress = RunProgress(bind=session.get_bind(), run_id=run_id, forward=progress)
     run = get_run(session=session, run_id=run_id)
     if run.status != "solving":
         raise Conflict(f"run {run_id} is {run.status}; take it first")
@@ -339,7 +347,16 @@ def solve_run(
         config = engine.SolverConfig(
             time_limit_s=run.time_limit_s, workers=settings.workers, seed=settings.seed
         )
+        # A solve takes up to its time limit: end the transaction first (keeping the week's
+        # generated shifts), so that it holds no lock meanwhile (on SQLite every transaction
+        # holds the one write lock, and the run page polls), then write the result in a fresh
+        # one if the run is still ours.
+        session.commit()
         solution = engine.solve(problem, config, progress)
+        run = get_run(session=session, run_id=run_id)
+        if run.status != "solving":
+            session.rollback()
+            return run
         solution_dict = solution_to_dict(solution)
         run.problem = problem_dict
         run.solution = solution_dict
@@ -376,12 +393,22 @@ def _fail(session: Session, run_id: int, reason: str) -> None:
 
 
 def run_next(
-    *, session: Session, settings: RunSettings, progress: Progress | None = None
+    *,
+    session: Session,
+    settings: RunSettings,
+    progress: Progress | None = None,
+    record_progress: bool = False,
 ) -> MatchingRun | None:
     """Take and solve the oldest queued run, if any."""
     while (run_id := next_queued_run_id(session=session)) is not None:
         if take_run(session=session, run_id=run_id):
-            return solve_run(session=session, run_id=run_id, settings=settings, progress=progress)
+            return solve_run(
+                session=session,
+                run_id=run_id,
+                settings=settings,
+                progress=progress,
+                record_progress=record_progress,
+            )
     return None
 
 

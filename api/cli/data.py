@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
-from services import demo, people_csv, problems
+from services import auth, demo, demo_accounts, people_csv, problems
 from services.errors import ServiceError
 
 T = TypeVar("T")
@@ -73,6 +73,27 @@ def seed_demo_command(reset: bool, today: Any) -> None:
         f"{summary.organizations} organizations, {summary.communities} communities, "
         f"{summary.skills} skills, {summary.assignments} assignments"
     )
+
+
+@click.command("demo-accounts")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    envvar="LINKAGE_NEW_USER_PASSWORD",
+    help="One password for the three accounts (or LINKAGE_NEW_USER_PASSWORD).",
+)
+@with_appcontext
+def demo_accounts_command(password: str) -> None:
+    """Demo accounts for the pages: a coordinator, organization staff and a volunteer."""
+    hasher = auth.password_hasher(current_app.config["LINKAGE_PASSWORD_PROFILE"])
+    accounts = _run(
+        lambda: demo_accounts.create_demo_accounts(
+            session=db.session, hasher=hasher, password=password
+        )
+    )
+    for account in accounts:
+        click.echo(f"{account.username:17} {account.role:12} {account.acts_for}")
 
 
 @click.command("import-people")

@@ -127,5 +127,5 @@ def work_command(workers):
     """Solve every queued run (those queued through the API), oldest first."""
     settings = run_settings(current_app.config)
     settings = replace(settings, workers=workers or settings.workers)
-    while run := runs.run_next(session=db.session, settings=settings):
+    while run := runs.run_next(session=db.session, settings=settings, record_progress=True):
         click.echo(f"run {run.id} ({run.scope}, {run.week}): {run.status}")

@@ -36,7 +36,8 @@ def weekly_job(scope: str, schedule: WeeklySchedule) -> None:
 def queue_job() -> None:
     """Solve runs queued through the API."""
     with _app.app_context():
-        while runs.run_next(session=db.session, settings=run_settings(current_app.config)):
+        settings = run_settings(current_app.config)
+        while runs.run_next(session=db.session, settings=settings, record_progress=True):
             pass
 
 
@@ -82,7 +83,12 @@ def _claim_and_solve(scope: str, schedule: WeeklySchedule, now: datetime) -> lis
     for run in created:
         log.info("claimed run %s for %s %s", run.id, scope, run.week)
         if runs.take_run(session=db.session, run_id=run.id):
-            runs.solve_run(session=db.session, run_id=run.id, settings=run_settings(config))
+            runs.solve_run(
+                session=db.session,
+                run_id=run.id,
+                settings=run_settings(config),
+                record_progress=True,
+            )
     return [run.id for run in created]
 
 

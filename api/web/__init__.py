@@ -21,6 +21,17 @@ def register_web(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["LINKAGE_TIMEZONE"])
     babel.init_app(app, locale_selector=select_locale)
     # Importing the view modules attaches their routes to the blueprint.
-    from api.web import views_auth, views_board, views_shifts  # noqa: F401
+    from api.web import (  # noqa: F401
+        views_attendance,
+        views_auth,
+        views_availability,
+        views_board,
+        views_needs,
+        views_profile,
+        views_review,
+        views_runs,
+        views_settings,
+        views_shifts,
+    )
 
     app.register_blueprint(bp)

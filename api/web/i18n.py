@@ -22,8 +22,8 @@ def select_locale() -> str:
     from api.web.security import web_user
 
     user = web_user()
-    # Accounts have no language setting yet: honour one as soon as the model grows it.
-    setting = normalize(getattr(user, "locale", None)) if user is not None else None
+    # A signed-in user's saved language (settings page, header switch) comes first.
+    setting = normalize(user.locale) if user is not None else None
     if setting:
         return setting
     chosen = normalize(request.args.get("lang")) or normalize(request.cookies.get(LANG_COOKIE))

@@ -12,7 +12,7 @@ from api.extensions import limiter, login_limit
 from api.web import i18n, security
 from api.web.blueprint import bp
 from models import db
-from services import auth
+from services import auth, self_service
 from services.errors import Conflict, Invalid
 
 
@@ -24,7 +24,12 @@ def _local_path(target: str | None) -> str | None:
 
 
 def _home_for(role: str) -> str:
-    return url_for("web.board") if role in ("admin", "coordinator") else url_for("web.my_shifts")
+    """Where each role starts: coordinators on the week board, staff on their needs."""
+    if role in ("admin", "coordinator"):
+        return url_for("web.board")
+    if role == "org_staff":
+        return url_for("web.needs")
+    return url_for("web.my_shifts")
 
 
 @bp.get("/")
@@ -71,11 +76,16 @@ def sign_out():
     return redirect(url_for("web.sign_in"))
 
 
-@bp.get("/language/<code>")
+@bp.route("/language/<code>", methods=["GET", "POST"])
 def language(code: str):
-    """Switch language (the cookie is set by the blueprint's `lang` hook) and go back."""
+    """Switch language and go back. The header's switch is a form (POST, CSRF-checked): a
+    signed-in user's choice is then also kept on the account. A plain link (GET) only sets
+    the cookie, so that no other site can change an account by linking here."""
     chosen = i18n.normalize(code) or i18n.DEFAULT_LOCALE
-    target = _local_path(request.args.get("next")) or url_for("web.home")
+    user = security.web_user()
+    if request.method == "POST" and user is not None and user.locale != chosen:
+        self_service.set_locale(session=db.session, user_id=user.id, locale=chosen)
+    target = _local_path(request.values.get("next")) or url_for("web.home")
     response = redirect(target)
     response.set_cookie(i18n.LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")
     return response

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from api.web import security
 from api.web.blueprint import bp
 from models import db
-from services import ledger, offers, recognition
-from services.errors import ServiceError
+from services import ledger, offers, recognition, self_service
+from services.calendar_feed import FEED_STATUSES
+from services.errors import NotFound, ServiceError
 
 
 @bp.get("/my-shifts")
@@ -28,7 +29,30 @@ def my_shifts():
         hours=minutes / 60,
         stars=recognition.star_level(minutes),
         points=ledger.balance(session=db.session, person_id=person_id),
+        calendar_statuses=FEED_STATUSES,
     )
+
+
+@bp.get("/my-shifts/<int:assignment_id>.ics")
+@security.signed_in()
+def shift_calendar(assignment_id: int):
+    """One offered or confirmed seat as an .ics file, for the phone's calendar."""
+    user = security.web_user()
+    assert user is not None
+    if user.person_id is None:
+        abort(404)
+    try:
+        body = self_service.seat_calendar(
+            session=db.session, person_id=user.person_id, assignment_id=assignment_id
+        )
+    except NotFound:
+        abort(404)
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="linkage-shift-{assignment_id}.ics"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/my-shifts/<int:assignment_id>/respond")

@@ -145,3 +145,38 @@ def test_pair_table_scores_equal_the_term_functions() -> None:
         linked = (person.id, shift.request_id) in history
         terms = objective.assignment_terms(units, person, position, shift, km, linked)
         assert table.pair_score[i] == sum(terms.values())
+
+
+def test_models_are_written_in_the_largest_common_unit() -> None:
+    """The unit is the gcd of every score and fairness breakpoint of the model (9000 on the
+    generated S: scores are multiples of 36000); the model's objective times the unit is the
+    engine's exact total, also where the unit falls to 1."""
+    import math
+
+    from matching.candidates import build_pair_table
+    from matching.eligibility import compute_eligibility
+    from matching.solver import build_model
+
+    problem = generate_problem("S", seed=0)
+    table = build_pair_table(problem, compute_eligibility(problem))
+    mm = build_model(table, list(range(table.pair_count)))
+    expected = 0
+    for i in mm.x:
+        expected = math.gcd(expected, table.pair_score[i])
+    for person in mm.fair:
+        minutes = [table.shift_minutes[s] for s in mm.person_shifts(person)]
+        for load in objective.achievable_loads(minutes, mm.max_load(person)):
+            expected = math.gcd(expected, table.fairness.extra(mm.recent(person), load))
+    assert mm.unit == expected == 9000
+
+    # Fairness 0.1 (one unit per squared minute), seven recent minutes per person and a
+    # 61-minute shift: the fairness values 61 * (2R + 61) share no factor with the scores.
+    crowd = [make_person(f"p{k}", recent_minutes=7 * k) for k in range(3)]
+    work = [make_shift("s1", start=at(0, 9), end=at(0, 10, 1))]
+    skewed = make_problem(crowd, work, weights=Weights(fairness=0.1))
+    skewed_table = build_pair_table(skewed, compute_eligibility(skewed))
+    assert build_model(skewed_table, list(range(skewed_table.pair_count))).unit == 1
+    solution = solve_valid(skewed, "cp-sat")
+    assert solution.stats.status == "OPTIMAL"
+    model_total = solution.stats.extra["model_objective_scaled"] / OBJECTIVE_SCALE
+    assert model_total == pytest.approx(solution.objective.total, abs=1e-6)

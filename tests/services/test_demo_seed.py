@@ -174,3 +174,47 @@ def test_seed_demo_command(app, session):
     assert again.exit_code != 0
     assert "--reset" in again.output
     assert "Traceback" not in again.output
+
+
+def test_demo_accounts_open_each_roles_pages(app, session):
+    """One account per role, scoped to the demo's data, created all at once and only once."""
+    from api.cli.data import demo_accounts_command
+    from models import User
+    from services import auth
+    from services.demo_accounts import create_demo_accounts
+
+    runner = app.test_cli_runner()
+    env = {"LINKAGE_NEW_USER_PASSWORD": "demo password 1"}
+    early = runner.invoke(demo_accounts_command, [], env=env)
+    assert early.exit_code != 0 and "seed the demo first" in early.output
+    seed(session)
+    result = runner.invoke(demo_accounts_command, [], env=env)
+    assert result.exit_code == 0, result.output
+    users = {u.username: u for u in session.scalars(select(User))}
+    assert users["demo-volunteer"].person_id is not None
+    assert [s.street for s in users["demo-coordinator"].scopes] != [None]
+    assert users["demo-staff"].scopes[0].organization_id is not None
+    client = app.test_client()
+    for username, landing in (
+        ("demo-coordinator", "/board"),
+        ("demo-staff", "/needs"),
+        ("demo-volunteer", "/my-shifts"),
+    ):
+        page = client.get("/sign-in").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        signed = client.post(
+            "/sign-in",
+            data={"username": username, "password": "demo password 1", "csrf_token": token},
+        )
+        assert signed.status_code == 302 and signed.location == landing
+        assert client.get(landing).status_code == 200
+        client.post("/sign-out", data={"csrf_token": csrf(client)})
+    again = runner.invoke(demo_accounts_command, [], env=env)
+    assert again.exit_code != 0 and "exist already" in again.output
+    with pytest.raises(Conflict):
+        create_demo_accounts(session=session, hasher=auth.password_hasher("cheap"), password="x")
+
+
+def csrf(client) -> str:
+    page = client.get("/my-shifts").text
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)

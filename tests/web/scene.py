@@ -19,9 +19,21 @@ PASSWORD = "web test password 1"
 WEEK = "2026-W49"  # WEEK_START (Monday 2026-11-30 09:00 in Shanghai) lies in it
 
 
+def add_web_user(username: str, role: str, *, person_id=None, scopes=()) -> None:
+    """An account with the page tests' password (a cheap hash: tests sign in often)."""
+    auth.create_user(
+        session=db.session,
+        hasher=auth.password_hasher("cheap"),
+        username=username,
+        password=PASSWORD,
+        role=role,
+        person_id=person_id,
+        scopes=list(scopes),
+    )
+
+
 def build_scene() -> dict:
     """One need of priority 5 with a two-seat shift; one seat offered to a signed-up person."""
-    hasher = auth.password_hasher("cheap")
     community = CommunityFactory()
     need = NeedFactory(community_id=community.id, priority=5, title="Home visit Wang")
     shift = ShiftFactory(need=need, starts_at=WEEK_START, ends_at=WEEK_START.replace(hour=3))
@@ -32,22 +44,8 @@ def build_scene() -> dict:
     hidden_need = NeedFactory(community_id=other_community.id, title="Elsewhere desk")
     PositionFactory(shift=ShiftFactory(need=hidden_need, starts_at=WEEK_START), count=1)
     db.session.commit()
-    auth.create_user(
-        session=db.session,
-        hasher=hasher,
-        username="volunteer",
-        password=PASSWORD,
-        role="person",
-        person_id=person.id,
-    )
-    auth.create_user(
-        session=db.session,
-        hasher=hasher,
-        username="coordinator",
-        password=PASSWORD,
-        role="coordinator",
-        scopes=[ScopeSpec(community_id=community.id)],
-    )
+    add_web_user("volunteer", "person", person_id=person.id)
+    add_web_user("coordinator", "coordinator", scopes=[ScopeSpec(community_id=community.id)])
     return {
         "offer_id": offer.id,
         "shift_id": shift.id,

@@ -182,3 +182,24 @@ def test_sign_out_revokes_the_token(web, scene):
 def test_the_session_cookie_does_not_authenticate_the_api(web, scene):
     sign_in(web, "volunteer")
     assert web.get("/api/v1/me/assignments").status_code == 401
+
+
+def test_the_session_cookie_is_https_only_when_configured(monkeypatch, tmp_path):
+    from api.config import load_config
+
+    assert load_config(str(tmp_path))["SESSION_COOKIE_SECURE"] is False  # the demo's http
+    monkeypatch.setenv("LINKAGE_SESSION_COOKIE_SECURE", "1")
+    assert load_config(str(tmp_path))["SESSION_COOKIE_SECURE"] is True
+
+
+def test_a_secure_session_cookie_is_marked_secure(app, web, scene, monkeypatch):
+    monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
+    token = csrf_of(web.get("/sign-in", headers=EN, base_url="https://localhost").text)
+    response = web.post(
+        "/sign-in",
+        data={"username": "volunteer", "password": PASSWORD, "csrf_token": token},
+        headers=EN,
+        base_url="https://localhost",
+    )
+    assert response.status_code == 302
+    assert "Secure" in response.headers["Set-Cookie"]

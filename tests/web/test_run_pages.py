@@ -1,0 +1,365 @@
+"""The coordinator's run pages: start a run, watch it, review it in words, pin, forbid, publish."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Assignment, MatchingOverride, MatchingRun, db
+from services import auth, runs
+from services.auth import ScopeSpec
+from services.run_progress import RunProgress
+from services.scheduling import coming_week
+from tests.factories import (
+    WEEK_START,
+    AssignmentFactory,
+    AvailabilityWindowFactory,
+    CommunityFactory,
+    NeedFactory,
+    PersonFactory,
+    PersonSkillFactory,
+    PositionFactory,
+    PositionSkillFactory,
+    ShiftFactory,
+    SkillFactory,
+)
+from tests.web.scene import PASSWORD
+from tests.web.test_pages import csrf_of, sign_in
+
+WEEK = "2026-W49"
+TZ = "Asia/Shanghai"
+SETTINGS = runs.RunSettings(timezone=TZ, workers=1)
+EN = {"Accept-Language": "en-US,en;q=0.9"}
+
+
+def build_run_scene() -> dict:
+    """Three volunteers free on Monday 09:00-17:00; a Monday visit for two (it fills) and a
+    Tuesday Cantonese talk that nobody with the skill is free for; a coordinator of the
+    community, one of another community, and an administrator."""
+    hasher = auth.password_hasher("cheap")
+    community = CommunityFactory(name="Huanshi", street="Dongfeng Road")
+    other = CommunityFactory(name="Xinhe", street="Binjiang Road")
+    people = [
+        PersonFactory(community_id=community.id, name=name)
+        for name in ("Li Na", "Wang Fang", "Zhou Min")
+    ]
+    for person in people:
+        AvailabilityWindowFactory(person=person, weekday=0, start_time=time(9), end_time=time(17))
+    cantonese = SkillFactory(code="cantonese", name_zh="粤语", name_en="Cantonese")
+    PersonSkillFactory(person=people[0], skill=cantonese, level=3)
+    visit = NeedFactory(community_id=community.id, priority=4, title="Home visit Wang")
+    visit_shift = ShiftFactory(
+        need=visit,
+        starts_at=WEEK_START + timedelta(hours=1),
+        ends_at=WEEK_START + timedelta(hours=3),
+    )
+    visit_position = PositionFactory(shift=visit_shift, count=2, min_count=1)
+    talk = NeedFactory(community_id=community.id, priority=5, title="Cantonese tea talk")
+    talk_shift = ShiftFactory(
+        need=talk,
+        starts_at=WEEK_START + timedelta(days=1, hours=1),
+        ends_at=WEEK_START + timedelta(days=1, hours=3),
+    )
+    talk_position = PositionFactory(shift=talk_shift, count=1, label="host")
+    PositionSkillFactory(position=talk_position, skill=cantonese, min_level=2)
+    elsewhere = NeedFactory(community_id=other.id, title="Elsewhere desk")
+    PositionFactory(shift=ShiftFactory(need=elsewhere, starts_at=WEEK_START), count=1)
+    db.session.commit()
+    for username, role, scopes in (
+        ("coordinator", "coordinator", [ScopeSpec(community_id=community.id)]),
+        ("other-coordinator", "coordinator", [ScopeSpec(community_id=other.id)]),
+        ("admin", "admin", None),
+    ):
+        auth.create_user(
+            session=db.session,
+            hasher=hasher,
+            username=username,
+            password=PASSWORD,
+            role=role,
+            **({"scopes": scopes} if scopes else {}),
+        )
+    return {
+        "community": community,
+        "other": other,
+        "scope": f"community:{community.id}",
+        "other_scope": f"community:{other.id}",
+        "people": people,
+        "visit_shift": visit_shift,
+        "visit_position": visit_position,
+        "talk_position": talk_position,
+    }
+
+
+@pytest.fixture
+def scene(app):
+    return build_run_scene()
+
+
+@pytest.fixture
+def web(app):
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    return client
+
+
+def _queue(web, **fields) -> object:
+    token = csrf_of(web.get("/runs").text)
+    data = {"week": WEEK, "time_limit": "5", "kind": "weekly", "csrf_token": token, **fields}
+    return web.post("/runs", data=data)
+
+
+def _solve() -> MatchingRun:
+    run = runs.run_next(session=db.session, settings=SETTINGS)
+    assert run is not None and run.status == "solved", run and run.error
+    return run
+
+
+def _solved_run(web, scene) -> int:
+    sign_in(web, "coordinator", EN)
+    response = _queue(web, scope=scene["scope"])
+    assert response.status_code == 302
+    run_id = int(response.location.rsplit("/", 1)[1])
+    assert _solve().id == run_id
+    db.session.remove()
+    return run_id
+
+
+def test_the_form_offers_only_scopes_in_reach_and_next_week(web, scene):
+    sign_in(web, "coordinator", EN)
+    page = web.get("/runs")
+    assert page.status_code == 200
+    options = re.findall(r'<option value="([^"]+)"', page.text)
+    assert options == ["street:Dongfeng Road", scene["scope"]]
+    assert "Huanshi" in page.text and "Street: Dongfeng Road" in page.text
+    assert f'value="{coming_week(datetime.now(UTC), TZ)}"' in page.text
+    sign_in(web, "admin", EN)
+    options = re.findall(r'<option value="([^"]+)"', web.get("/runs").text)
+    assert options[0] == "all" and scene["other_scope"] in options
+
+
+def test_queue_through_the_page_then_review_in_plain_words(web, scene):
+    sign_in(web, "coordinator", EN)
+    response = _queue(web, scope=scene["scope"])
+    assert response.status_code == 302
+    run = db.session.scalars(select(MatchingRun)).one()
+    assert response.location == f"/runs/{run.id}"
+    assert (run.status, run.kind, run.source, run.week, run.time_limit_s) == (
+        "queued",
+        "weekly",
+        "api",
+        WEEK,
+        5.0,
+    )
+    waiting = web.get(response.location)
+    assert "Waiting for the solver" in waiting.text and 'id="progress"' in waiting.text
+    assert '<meta http-equiv="refresh"' in waiting.text and "fetch(" in waiting.text
+    assert "The run is queued" in waiting.text
+
+    _solve()
+    db.session.remove()
+    page = web.get(f"/runs/{run.id}").text
+    assert "Solved: ready for review" in page and 'id="progress"' not in page
+    # Fill by priority: the visit (priority 4) is filled, the talk (priority 5) is not.
+    assert re.search(r"<td>4</td><td>2</td><td>2</td>", page)
+    assert re.search(r"<td>5</td><td>0</td><td>1</td>", page)
+    # The open position, its reason in words.
+    assert 'data-reason="availability"' in page
+    assert "Cantonese tea talk · host" in page
+    assert "Nobody with the skill Cantonese at level 2 is available then." in page
+    assert "3 with the role, 1 with the skills, 0 available, 0 still free." in page
+    # Fairness: three people free, two planned for 2 hours, one for none.
+    assert "2 / 3" in page and 'id="gini"' in page
+    bins = dict(re.findall(r'data-hours="(\d+)" data-people="(\d+)"', page))
+    assert bins == {"0": "1", "1": "0", "2": "2", **{str(h): "0" for h in range(3, 8)}}
+    assert "0–1 h" in page and "7 h or more" in page
+    # Against what is published (nothing yet): two new seats, with names.
+    assert "2 new, 0 moved, 0 withdrawn, 0 unchanged." in page
+    assert page.count('class="added"') == 2 and "Home visit Wang" in page
+
+
+def test_a_bad_form_is_422_with_messages_and_queues_nothing(web, scene):
+    sign_in(web, "coordinator", EN)
+    response = _queue(web, scope=scene["other_scope"], week="2026-W99", time_limit="0")
+    assert response.status_code == 422
+    assert "Choose one of the communities or streets you plan for." in response.text
+    assert "Give a week such as 2026-W49." in response.text
+    assert "Give a number of seconds from 1 to 600." in response.text
+    assert db.session.scalar(select(func.count(MatchingRun.id))) == 0
+
+
+def test_progress_json_shows_what_the_callback_wrote(web, scene):
+    sign_in(web, "coordinator", EN)
+    run_id = int(_queue(web, scope=scene["scope"]).location.rsplit("/", 1)[1])
+    queued = web.get(f"/runs/{run_id}/progress").json
+    assert queued["status"] == "queued" and queued["done"] is False
+    assert queued["objective"] is None
+    assert runs.take_run(session=db.session, run_id=run_id)
+    db.session.remove()
+    recorder = RunProgress(bind=db.engine, run_id=run_id)
+    recorder(4000.0, 5000.0, 1.5)
+    figures = web.get(f"/runs/{run_id}/progress").json
+    assert figures["status"] == "solving" and figures["status_text"] == "Solving"
+    assert figures["objective"] == 4000.0 and figures["bound"] == 5000.0
+    assert figures["gap"] == pytest.approx(0.2) and figures["elapsed_s"] >= 1.5
+    page = web.get(f"/runs/{run_id}").text
+    assert "4000.0" in page and "20.00%" in page
+
+
+def test_pin_and_forbid_from_the_review_then_remove_them(web, scene):
+    run_id = _solved_run(web, scene)
+    page = web.get(f"/runs/{run_id}").text
+    token = csrf_of(page)
+    proposal = db.session.scalars(
+        select(Assignment).where(Assignment.matching_run_id == run_id).order_by(Assignment.id)
+    ).first()
+    pinned = web.post(
+        f"/runs/{run_id}/overrides",
+        data={
+            "csrf_token": token,
+            "kind": "pin",
+            "person_id": proposal.person_id,
+            "position_id": proposal.position_id,
+        },
+        follow_redirects=True,
+    )
+    assert "Pinned: the next run keeps this person on this seat." in pinned.text
+    web.post(
+        f"/runs/{run_id}/overrides",
+        data={
+            "csrf_token": token,
+            "kind": "forbid",
+            "person_id": proposal.person_id,
+            "shift_id": proposal.shift_id,
+        },
+    )
+    found = db.session.scalars(select(MatchingOverride).order_by(MatchingOverride.id)).all()
+    assert [(o.kind, o.person_id, o.position_id, o.shift_id) for o in found] == [
+        ("pin", proposal.person_id, proposal.position_id, None),
+        ("forbid", proposal.person_id, None, proposal.shift_id),
+    ]
+    page = web.get(f"/runs/{run_id}").text
+    assert page.count('class="override"') == 2
+    # Another community's coordinator can neither see nor remove them.
+    other = web.application.test_client()
+    other.set_cookie("lang", "en")
+    sign_in(other, "other-coordinator", EN)
+    other_token = csrf_of(other.get("/runs").text)
+    refused = other.post(
+        f"/runs/{run_id}/overrides/{found[0].id}/delete", data={"csrf_token": other_token}
+    )
+    assert refused.status_code == 404
+    removed = web.post(
+        f"/runs/{run_id}/overrides/{found[0].id}/delete",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "Removed: later runs no longer follow it." in removed.text
+    db.session.expire_all()
+    assert [o.kind for o in db.session.scalars(select(MatchingOverride))] == ["forbid"]
+
+
+def test_publish_needs_the_confirmation_then_offers_every_seat(web, scene):
+    run_id = _solved_run(web, scene)
+    token = csrf_of(web.get(f"/runs/{run_id}").text)
+    unconfirmed = web.post(f"/runs/{run_id}/publish", data={"csrf_token": token})
+    assert unconfirmed.status_code == 422 and "Tick the box" in unconfirmed.text
+    assert db.session.get(MatchingRun, run_id).status == "solved"
+    published = web.post(f"/runs/{run_id}/publish", data={"csrf_token": token, "confirm": "yes"})
+    assert published.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(MatchingRun, run_id).status == "published"
+    statuses = db.session.scalars(
+        select(Assignment.status).where(Assignment.matching_run_id == run_id)
+    ).all()
+    assert statuses == ["offered", "offered"]
+    page = web.get(f"/runs/{run_id}").text
+    assert "The plan is published" in page and 'id="publish"' not in page
+    # A published week can be re-planned from the list: a repair run of the same scope.
+    listing = web.get("/runs").text
+    assert "Re-plan this week" in listing
+    response = _queue(web, scope=scene["scope"], kind="repair")
+    assert response.status_code == 302
+    repair = db.session.scalars(select(MatchingRun).order_by(MatchingRun.id.desc())).first()
+    assert (repair.kind, repair.status, repair.week) == ("repair", "queued", WEEK)
+
+
+def test_a_publish_conflict_is_409_with_the_reason_and_changes_nothing(web, scene):
+    run_id = _solved_run(web, scene)
+    proposal = db.session.scalars(
+        select(Assignment).where(Assignment.matching_run_id == run_id).order_by(Assignment.id)
+    ).first()
+    # Meanwhile the person was confirmed elsewhere at the same time.
+    clash = NeedFactory(title="Library shift")
+    shift = ShiftFactory(need=clash, starts_at=proposal.starts_at, ends_at=proposal.ends_at)
+    AssignmentFactory(
+        person=proposal.person, position=PositionFactory(shift=shift), status="confirmed"
+    )
+    name = proposal.person.name
+    db.session.commit()
+    db.session.remove()
+    token = csrf_of(web.get(f"/runs/{run_id}").text)
+    response = web.post(f"/runs/{run_id}/publish", data={"csrf_token": token, "confirm": "yes"})
+    assert response.status_code == 409
+    assert "Publishing was refused: nothing changed" in response.text
+    expected = f"{name} already has Library shift at an overlapping time"
+    assert expected in response.text.replace("&#39;", "'")
+    assert db.session.get(MatchingRun, run_id).status == "solved"
+    statuses = db.session.scalars(
+        select(Assignment.status).where(Assignment.matching_run_id == run_id)
+    ).all()
+    assert statuses == ["proposed", "proposed"]
+
+
+def test_discard_drops_the_proposals(web, scene):
+    run_id = _solved_run(web, scene)
+    token = csrf_of(web.get(f"/runs/{run_id}").text)
+    page = web.post(f"/runs/{run_id}/discard", data={"csrf_token": token}, follow_redirects=True)
+    assert "The run is discarded" in page.text
+    assert db.session.get(MatchingRun, run_id).status == "discarded"
+    assert (
+        db.session.scalars(select(Assignment).where(Assignment.matching_run_id == run_id)).all()
+        == []
+    )
+
+
+def test_runs_outside_the_coordinators_scope_are_not_found(web, scene):
+    hidden = runs.queue_run(
+        session=db.session, scope=scene["other_scope"], week=WEEK, timezone=TZ, time_limit_s=5
+    )
+    sign_in(web, "coordinator", EN)
+    assert f'data-run="{hidden.id}"' not in web.get("/runs").text
+    assert web.get(f"/runs/{hidden.id}").status_code == 404
+    assert web.get(f"/runs/{hidden.id}/progress").status_code == 404
+    token = csrf_of(web.get("/runs").text)
+    refused = web.post(f"/runs/{hidden.id}/publish", data={"csrf_token": token, "confirm": "yes"})
+    assert refused.status_code == 404
+    assert web.post(f"/runs/{hidden.id}/discard", data={"csrf_token": token}).status_code == 404
+    assert db.session.get(MatchingRun, hidden.id).status == "queued"
+    sign_in(web, "other-coordinator", EN)
+    assert web.get(f"/runs/{hidden.id}").status_code == 200
+
+
+def test_people_may_not_open_the_run_pages(web, scene):
+    person = scene["people"][0]
+    auth.create_user(
+        session=db.session,
+        hasher=auth.password_hasher("cheap"),
+        username="volunteer",
+        password=PASSWORD,
+        role="person",
+        person_id=person.id,
+    )
+    sign_in(web, "volunteer", EN)
+    assert web.get("/runs").status_code == 403
+    assert web.get("/runs/1/progress").status_code == 403
+
+
+def test_the_pages_follow_the_language(web, scene):
+    run_id = _solved_run(web, scene)
+    chinese = web.get(f"/runs/{run_id}?lang=zh_CN").text
+    assert '<html lang="zh-CN">' in chinese and "退出登录" in chinese
+    english = web.get(f"/runs/{run_id}?lang=en").text
+    assert '<html lang="en">' in english and "Open positions and why" in english
