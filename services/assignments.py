@@ -40,14 +40,23 @@ OUTCOME_STATUSES = ("completed", "no_show")
 ACTIVE_SEAT_INDEX = "uq_assignments_active_person_shift"
 
 
-def filled_counts(*, session: Session, position_ids: Iterable[int]) -> dict[int, int]:
-    """Active assignments per position."""
+# Seats organizations and people see: a proposal stays the coordinators' draft until published.
+PUBLISHED_STATUSES = ("offered", "confirmed", "completed")
+
+
+def filled_counts(
+    *,
+    session: Session,
+    position_ids: Iterable[int],
+    statuses: tuple[str, ...] = ACTIVE_STATUSES,
+) -> dict[int, int]:
+    """Assignments per position in `statuses` (by default every seat that holds capacity)."""
     ids = list(set(position_ids))
     if not ids:
         return {}
     rows = session.execute(
         select(Assignment.position_id, func.count())
-        .where(Assignment.position_id.in_(ids), Assignment.status.in_(ACTIVE_STATUSES))
+        .where(Assignment.position_id.in_(ids), Assignment.status.in_(statuses))
         .group_by(Assignment.position_id)
     )
     return {position_id: count for position_id, count in rows}

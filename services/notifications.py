@@ -58,15 +58,19 @@ def contact(*, session: Session, person_id: int) -> dict[str, Any]:
     return {"email": row.email if row else None}
 
 
-def set_contact(*, session: Session, person_id: int, email: str | None) -> dict[str, Any]:
-    """Set (or with None, remove) the person's notification e-mail address."""
+def set_contact(
+    *, session: Session, person_id: int, email: str | None, commit: bool = True
+) -> dict[str, Any]:
+    """Set (or with None, remove) the person's notification e-mail address (`commit=False`:
+    the caller commits)."""
     _live_person(session, person_id)
     row = session.get(PersonContact, person_id)
     if row is None:
         row = PersonContact(person_id=person_id)
         session.add(row)
     row.email = email.strip() if email else None
-    session.commit()
+    if commit:
+        session.commit()
     return {"email": row.email}
 
 
@@ -84,9 +88,14 @@ def preferences(*, session: Session, person_id: int) -> dict[str, dict[str, bool
 
 
 def set_preferences(
-    *, session: Session, person_id: int, changes: dict[str, dict[str, bool]]
+    *,
+    session: Session,
+    person_id: int,
+    changes: dict[str, dict[str, bool]],
+    commit: bool = True,
 ) -> dict[str, dict[str, bool]]:
-    """Apply {channel: {event: wanted}} (events not named stay as they are)."""
+    """Apply {channel: {event: wanted}} (events not named stay as they are; `commit=False`:
+    the caller commits)."""
     _live_person(session, person_id)
     for channel, events in changes.items():
         for event, wanted in events.items():
@@ -101,7 +110,8 @@ def set_preferences(
                 session.delete(row)
             elif not wanted and row is None:
                 session.add(NotificationOptOut(person_id=person_id, channel=channel, event=event))
-    session.commit()
+    if commit:
+        session.commit()
     return preferences(session=session, person_id=person_id)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from models import MatchingOverride, Person, Position, Shift, User
 from services import audit
-from services.access import person_condition, person_in_reach, shift_condition
+from services.access import person_condition, person_in_reach, shift_condition, unrestricted
 from services.errors import Invalid, NotFound
 from services.permissions import Reach
 
@@ -44,6 +44,22 @@ def create_override(
         errors["person_id"] = [f"no person {person_id}"]
     if errors:
         raise Invalid(f"bad {kind}", errors=errors)
+    # The person's row is locked so that a double submit waits here and then finds the first.
+    session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+    existing = session.scalar(
+        select(MatchingOverride)
+        .where(
+            MatchingOverride.kind == kind,
+            MatchingOverride.person_id == person_id,
+            getattr(MatchingOverride, target) == target_id,
+        )
+        .order_by(MatchingOverride.id)
+        .limit(1)
+    )
+    if existing is not None:
+        # The same pin or forbid twice is one: removing it must not leave a copy in force.
+        session.commit()
+        return existing
     override = MatchingOverride(
         kind=kind,
         person_id=person_id,
@@ -65,22 +81,42 @@ def create_override(
     return override
 
 
-def _target_in_reach(session: Session, reach: Reach | None, model: type, target_id: int) -> bool:
-    shift_id = target_id if model is Shift else session.get(Position, target_id).shift_id
+def _target_in_reach(
+    session: Session, reach: Reach | None, model: type, target_id: int | None
+) -> bool:
+    position = session.get(Position, target_id) if model is Position and target_id else None
+    shift_id = target_id if model is Shift else position.shift_id if position else None
     if shift_id is None:
         return reach is None or reach.role == "admin"
     found = session.scalar(select(Shift.id).where(Shift.id == shift_id, shift_condition(reach)))
     return found is not None
 
 
+def _targets_in_reach(reach: Reach | None) -> ColumnElement[bool]:
+    """Overrides whose shift (a forbid's, or a pinned position's) the caller reaches."""
+    if unrestricted(reach):
+        return true()
+    shifts = select(Shift.id).where(shift_condition(reach))
+    return or_(
+        and_(MatchingOverride.kind == "forbid", MatchingOverride.shift_id.in_(shifts)),
+        and_(
+            MatchingOverride.kind == "pin",
+            MatchingOverride.position_id.in_(
+                select(Position.id).where(Position.shift_id.in_(shifts))
+            ),
+        ),
+    )
+
+
 def list_overrides(
     *, session: Session, person_id: int | None = None, reach: Reach | None = None
 ) -> Sequence[MatchingOverride]:
-    """Pins and forbids, of people in `reach` (None: all)."""
+    """Pins and forbids in `reach` (None: all): both the person and the shift or position
+    they point at, as delete_override requires."""
     stmt = (
         select(MatchingOverride)
         .join(Person, MatchingOverride.person_id == Person.id)
-        .where(person_condition(reach))
+        .where(person_condition(reach), _targets_in_reach(reach))
         .order_by(MatchingOverride.id)
     )
     if person_id is not None:

@@ -163,7 +163,10 @@ def update_person(
     data: dict[str, Any],
     actor: User | None = None,
     expected_version: int | None = None,
+    commit: bool = True,
 ) -> Person:
+    """Change a person's fields (audited where rights change); `commit=False` leaves the
+    transaction open for a caller that saves more with it."""
     person = get_person(session=session, person_id=person_id)
     check_version(person, expected_version, what="person")
     if person.erased_at is not None:
@@ -187,7 +190,8 @@ def update_person(
         audit.record(
             session=session, actor=actor, action="person.change", subject=person, details=changed
         )
-    session.commit()
+    if commit:
+        session.commit()
     return person
 
 

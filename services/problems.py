@@ -39,20 +39,31 @@ RECENT_DAYS = 28
 DEFAULT_TRAVEL_BUFFER_MINUTES = 30
 
 
+# Years a week may fall in: far enough for planning, and no date arithmetic overflows.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 def parse_week(week: str, *, timezone: str, field: str = "week") -> tuple[datetime, datetime]:
-    """Monday 00:00 to the next Monday 00:00 of ISO week `YYYY-Www`, aware in `timezone`."""
+    """Monday 00:00 to the next Monday 00:00 of ISO week `YYYY-Www` (years 2000 to 2100),
+    aware in `timezone`."""
     match = _WEEK.match(week.strip()) if isinstance(week, str) else None
     try:
-        if match is None:
+        if match is None or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
             raise ValueError
         monday = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-    except ValueError:
+        tz = ZoneInfo(timezone)
+        start = datetime.combine(monday, time(), tzinfo=tz)
+        end = datetime.combine(monday + timedelta(days=7), time(), tzinfo=tz)
+    except (ValueError, OverflowError):
         raise Invalid(
-            "bad week", errors={field: [f"give an ISO week such as 2026-W49, got {week!r}"]}
+            "bad week",
+            errors={
+                field: [
+                    f"give an ISO week such as 2026-W49 in the years {FIRST_YEAR} to "
+                    f"{LAST_YEAR}, got {week!r}"
+                ]
+            },
         ) from None
-    tz = ZoneInfo(timezone)
-    start = datetime.combine(monday, time(), tzinfo=tz)
-    end = datetime.combine(monday + timedelta(days=7), time(), tzinfo=tz)
     return start, end
 
 

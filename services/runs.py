@@ -594,17 +594,32 @@ def _lock_people_and_positions(session: Session, run: MatchingRun) -> None:
         )
 
 
+# A run being solved is left alone: the solver would write its proposals after the discard.
+DISCARDABLE_STATUSES = ("queued", "solved", "failed")
+
+
 def discard_run(*, session: Session, run_id: int, actor: User | None) -> MatchingRun:
-    """Drop a run that was not published, with its proposals."""
+    """Drop a run that was not published (queued, solved or failed), with its proposals."""
     run = get_run(session=session, run_id=run_id)
-    if run.status in ("published", "solving"):
+    if run.status == "discarded":
+        return run
+    # One conditional update, so that a run the scheduler takes meanwhile stays `solving`.
+    taken = session.execute(
+        update(MatchingRun)
+        .where(MatchingRun.id == run_id, MatchingRun.status.in_(DISCARDABLE_STATUSES))
+        .values(status="discarded")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        session.rollback()
+        run = get_run(session=session, run_id=run_id)
         raise Conflict(f"run {run_id} is {run.status} and cannot be discarded")
     session.execute(
         delete(Assignment).where(
             Assignment.matching_run_id == run.id, Assignment.status == "proposed"
         )
     )
-    run.status = "discarded"
+    session.refresh(run)
     audit.record(session=session, actor=actor, action="run.discard", subject=run)
     session.commit()
     return run
@@ -642,29 +657,29 @@ def vars_of(row: Any) -> dict[str, Any]:
 
 
 def _changes(session: Session, run: MatchingRun) -> dict[str, list[dict[str, int]]]:
-    """The run's seats against what is already offered or confirmed on the same shifts."""
+    """The run's seats against what is already offered or confirmed on the same shifts.
+
+    `removed` is exactly what publishing withdraws (superseded_offers): only offers of people
+    the run planned for, never a seat of someone outside its scope.
+    """
     shift_ids = {database_id(s["id"], "s") for s in run.problem["shifts"]} or {-1}
-    published = {
-        (p, q): status
-        for p, q, status in session.execute(
-            select(Assignment.person_id, Assignment.position_id, Assignment.status).where(
+    published = set(
+        session.execute(
+            select(Assignment.person_id, Assignment.position_id).where(
                 Assignment.shift_id.in_(shift_ids),
                 Assignment.status.in_(("offered", "confirmed")),
             )
-        )
-    }
+        ).all()
+    )
     proposed = {
         (database_id(a["person_id"], "p"), database_id(a["position_id"], "q"))
         for a in run.solution["assignments"]
     }
+    withdrawn = {(a.person_id, a.position_id) for a in superseded_offers(session=session, run=run)}
     return {
-        "added": [{"person_id": p, "position_id": q} for p, q in sorted(proposed - set(published))],
-        "removed": [
-            {"person_id": p, "position_id": q}
-            for (p, q), status in sorted(published.items())
-            if (p, q) not in proposed and status == "offered"
-        ],
-        "kept": [{"person_id": p, "position_id": q} for p, q in sorted(proposed & set(published))],
+        "added": [{"person_id": p, "position_id": q} for p, q in sorted(proposed - published)],
+        "removed": [{"person_id": p, "position_id": q} for p, q in sorted(withdrawn)],
+        "kept": [{"person_id": p, "position_id": q} for p, q in sorted(proposed & published)],
     }
 
 

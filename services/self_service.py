@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from models import Assignment, CalendarFeed, Person, User
 from models.db import utcnow
-from services import ics, people, skills
+from services import ics, notifications, people, skills
 from services.calendar_feed import FEED_STATUSES
-from services.errors import Invalid, NotFound
+from services.errors import Invalid, NotFound, ServiceError
 
 LOCALES = ("zh_CN", "en")
 
@@ -30,7 +30,8 @@ def save_profile(
     add: tuple[str, int] | None = None,
 ) -> Person:
     """Change the person's own fields, then their skills (new `levels` by code, codes to
-    `remove`, one (code, level) to `add`), all against `expected_version` of the person.
+    `remove`, one (code, level) to `add`), all against `expected_version` of the person, in
+    one transaction: a refused step (a ServiceError) rolls back all of them.
 
     A skill change touches the person too, so that it bumps the version: another open form
     of the same profile is then stale and refused instead of silently undoing it.
@@ -46,25 +47,61 @@ def save_profile(
     data = dict(data)
     if changed_levels or removed or add is not None:
         data["updated_at"] = utcnow()
-    person = people.update_person(
-        session=session,
-        person_id=person_id,
-        data=data,
-        actor=actor,
-        expected_version=expected_version,
-    )
-    for code in sorted(removed):
-        skills.remove_person_skill(session=session, person_id=person_id, code=code)
-    for code, level in sorted(changed_levels.items()):
-        skills.update_person_skill(
-            session=session, person_id=person_id, code=code, data={"level": level}
+    try:
+        person = people.update_person(
+            session=session,
+            person_id=person_id,
+            data=data,
+            actor=actor,
+            expected_version=expected_version,
+            commit=False,
         )
-    if add is not None:
-        code, level = add
-        skills.add_person_skill(
-            session=session, person_id=person_id, data={"code": code, "level": level}
-        )
+        for code in sorted(removed):
+            skills.remove_person_skill(
+                session=session, person_id=person_id, code=code, commit=False
+            )
+        for code, level in sorted(changed_levels.items()):
+            skills.update_person_skill(
+                session=session,
+                person_id=person_id,
+                code=code,
+                data={"level": level},
+                commit=False,
+            )
+        if add is not None:
+            code, level = add
+            skills.add_person_skill(
+                session=session,
+                person_id=person_id,
+                data={"code": code, "level": level},
+                commit=False,
+            )
+        session.commit()
+    except ServiceError:
+        # One save: a refused step undoes the steps before it.
+        session.rollback()
+        raise
     return person
+
+
+def save_notifications(
+    *,
+    session: Session,
+    person_id: int,
+    changes: dict[str, dict[str, bool]],
+    email: str | None,
+) -> None:
+    """Save the notification choices ({channel: {event: wanted}}) and the e-mail address (None
+    removes it) together: if either is refused, neither is kept."""
+    try:
+        notifications.set_preferences(
+            session=session, person_id=person_id, changes=changes, commit=False
+        )
+        notifications.set_contact(session=session, person_id=person_id, email=email, commit=False)
+        session.commit()
+    except ServiceError:
+        session.rollback()
+        raise
 
 
 def set_locale(*, session: Session, user_id: int, locale: str | None) -> User:

@@ -135,8 +135,12 @@ def get_person_skill(*, session: Session, person_id: int, code: str) -> PersonSk
     return held
 
 
-def add_person_skill(*, session: Session, person_id: int, data: dict[str, Any]) -> PersonSkill:
-    """Give a person a catalogue skill (by code); verification is a separate step."""
+def add_person_skill(
+    *, session: Session, person_id: int, data: dict[str, Any], commit: bool = True
+) -> PersonSkill:
+    """Give a person a catalogue skill (by code); verification is a separate step.
+
+    `commit=False` leaves the transaction open for a caller that saves more with it."""
     person = _person(session, person_id)
     data = dict(data)
     code = data.pop("code")
@@ -155,12 +159,13 @@ def add_person_skill(*, session: Session, person_id: int, data: dict[str, Any]) 
         )
     held = PersonSkill(person=person, skill=skill, **data)
     session.add(held)
-    session.commit()
+    if commit:
+        session.commit()
     return held
 
 
 def update_person_skill(
-    *, session: Session, person_id: int, code: str, data: dict[str, Any]
+    *, session: Session, person_id: int, code: str, data: dict[str, Any], commit: bool = True
 ) -> PersonSkill:
     """Change level or expiry; either change undoes the verification (a verifier vouched for
     that level until that date, not for another)."""
@@ -170,7 +175,8 @@ def update_person_skill(
         held.verified_at = None
     for name, value in data.items():
         setattr(held, name, value)
-    session.commit()
+    if commit:
+        session.commit()
     return held
 
 
@@ -192,7 +198,10 @@ def verify_person_skill(
     return held
 
 
-def remove_person_skill(*, session: Session, person_id: int, code: str) -> None:
+def remove_person_skill(
+    *, session: Session, person_id: int, code: str, commit: bool = True
+) -> None:
     held = get_person_skill(session=session, person_id=person_id, code=code)
     session.delete(held)
-    session.commit()
+    if commit:
+        session.commit()

@@ -182,7 +182,11 @@ def _time(errors: _Errors, name: str, text: str) -> time | None:
     if not text:
         errors.add(name, _("Enter a time."))
         return None
+    # HH:MM as the time input sends it (browsers may add :SS); fromisoformat alone would
+    # also take an offset ("09:00+05:00") and quietly drop it below.
     try:
+        if not re.fullmatch(r"\d{2}:\d{2}(:\d{2})?", text):
+            raise ValueError(text)
         return time.fromisoformat(text)
     except ValueError:
         errors.add(name, _("Enter a time such as 09:30."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -9,7 +11,7 @@ from api.config import work_calendar
 from api.web import security
 from api.web.blueprint import bp
 from api.web.views_needs import STAFF, need_in_reach, seats_by_position, staff_reach
-from models import db
+from models import Assignment, db
 from models.attendance import ATTENDANCE_OUTCOMES
 from models.db import utcnow
 from services import access, attendance, ledger
@@ -18,6 +20,8 @@ from services.errors import Conflict, Invalid, NotFound
 from services.people import staff_view
 from services.permissions import Reach
 from services.queries import MAX_ID
+
+log = logging.getLogger(__name__)
 
 # Seats whose attendance is recorded (confirmed) or shows a record (completed, no_show).
 RECORDED_STATUSES = ("completed", "no_show")
@@ -140,11 +144,13 @@ def record_attendance(assignment_id: int):
         access.check_assignment(session=db.session, reach=reach, assignment_id=assignment_id)
     except NotFound:
         abort(404)
-    need_id = request.form.get("need_id", type=int)
+    # The need page the form came from (else the pending list): always the seat's own need,
+    # whatever the form says.
+    seat = db.session.get(Assignment, assignment_id)
+    need_id = seat.shift.need_id if seat is not None and request.form.get("need_id") else None
 
-    def again(message: str, field: str, status: int, detail: str = ""):
+    def again(message: str, field: str, status: int):
         problem = {"assignment_id": assignment_id, "field": field, "message": message}
-        problem["detail"] = detail
         problem["values"] = {
             "outcome": request.form.get("outcome", ""),
             "minutes": request.form.get("minutes", ""),
@@ -159,9 +165,13 @@ def record_attendance(assignment_id: int):
     text = request.form.get("minutes", "").strip()
     minutes = None
     if text:
-        if not text.isdigit():
+        # isdigit() alone accepts "²", which int() refuses; five digits are plenty.
+        if not (text.isascii() and text.isdigit() and len(text) <= 5):
             return again(_("Enter the minutes as a whole number."), "minutes", 422)
         minutes = int(text)
+    note = request.form.get("note", "").strip()
+    if "\x00" in note:
+        return again(_("The note contains a character that cannot be stored."), "note", 422)
     if outcome != "completed":
         # Minutes belong to completed service; a default left in the box is not an error.
         minutes = None
@@ -172,7 +182,7 @@ def record_attendance(assignment_id: int):
             assignment_id=assignment_id,
             outcome=outcome,
             minutes=minutes,
-            note=request.form.get("note", "").strip()[:300] or None,
+            note=note[:300] or None,
             actor=user,
         )
     except Conflict as error:
@@ -186,12 +196,14 @@ def record_attendance(assignment_id: int):
             )
         else:
             message = _("This seat cannot be recorded now.")
-        return again(message, "outcome", 409, detail=error.message)
+        log.info("attendance of seat %s refused: %s", assignment_id, error.message)
+        return again(message, "outcome", 409)
     except Invalid as error:
         db.session.rollback()
-        field = next(iter(error.errors), "outcome")
-        reason = "; ".join(m for messages in error.errors.values() for m in messages)
-        return again(_("Please check: %(reason)s", reason=reason or error.message), field, 422)
+        if "minutes" in error.errors:
+            message = _("Enter between 0 and %(most)s minutes.", most=attendance.MAX_MINUTES)
+            return again(message, "minutes", 422)
+        return again(_("Choose completed, did not come or excused."), "outcome", 422)
     if record.outcome == "completed":
         need = record.assignment.shift.need
         points = ledger.points_for(record.minutes or 0, need.points_per_hour, need.points_tier)

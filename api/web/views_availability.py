@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,11 +15,16 @@ from api.web.blueprint import bp
 from models import db
 from models.person import EXCEPTION_KINDS
 from services import person_availability
-from services.errors import NotFound, ServiceError
+from services.errors import Invalid, NotFound, ServiceError
 
 PREVIEW_DAYS = 14
 # A longer absence is entered as several; a typo of a year (2062) is caught here.
 MAX_EXCEPTION_DAYS = 366
+# Dates far from now are typing mistakes (and year 1 cannot even be converted to UTC); the
+# same bounds as the need form (api/web/forms_need.py).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+# What the form's time inputs send: hours and minutes, nothing else (no seconds, no offset).
+_HHMM = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 
 
 def weekday_names() -> list[str]:
@@ -131,7 +137,41 @@ def availability():
 
 
 def _time(text: str) -> time:
-    return time.fromisoformat(text.strip())
+    """A local wall-clock time from "HH:MM" (or "H:MM"); ValueError for anything else, such
+    as seconds or an offset (an aware time never equals a naive one)."""
+    match = _HHMM.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(text)
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _date(text: str) -> date:
+    """A date within FIRST_YEAR..LAST_YEAR; ValueError for anything else."""
+    day = date.fromisoformat(text)
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(text)
+    return day
+
+
+def _date_error(text: str, fallback: str) -> str:
+    """The message for a date field that did not parse: out of range, or not a date at all."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return fallback
+    return _("Enter a date between 2000 and 2100.")
+
+
+def _no_nul_error() -> str:
+    return _("Remove the invisible control characters.")
+
+
+def _service_error(error: ServiceError) -> tuple[str, str]:
+    """The form field and the page's own sentence for a refused save: the service's English
+    text is never shown."""
+    if isinstance(error, Invalid) and "ends_at" in error.errors:
+        return "end_time", _("The end must be after the start.")
+    return "end_time", _("This could not be saved. Please check the entry and try again.")
 
 
 @bp.post("/availability/windows")
@@ -161,7 +201,7 @@ def add_window():
         person_availability.create_window(session=db.session, person_id=_person_id(), data=data)
     except ServiceError as error:
         db.session.rollback()
-        return _render(window_form=form, errors={"end_time": error.message}, status=422)
+        return _render(window_form=form, errors=dict([_service_error(error)]), status=422)
     flash(_("The weekly time was added."))
     return redirect(url_for("web.availability"))
 
@@ -187,14 +227,14 @@ def _exception_data(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str
     if form["kind"] not in EXCEPTION_KINDS:
         errors["kind"] = _("Choose what kind of change this is.")
     try:
-        first = date.fromisoformat(form["first"])
+        first = _date(form["first"])
     except ValueError:
-        errors["first"] = _("Enter a date.")
+        errors["first"] = _date_error(form["first"], _("Enter a date."))
         first = None
     try:
-        last = date.fromisoformat(form["last"]) if form["last"] else first
+        last = _date(form["last"]) if form["last"] else first
     except ValueError:
-        errors["last"] = _("Enter a date, or leave empty for one day.")
+        errors["last"] = _date_error(form["last"], _("Enter a date, or leave empty for one day."))
         last = None
     times: list[time | None] = []
     for name in ("start_time", "end_time"):
@@ -208,6 +248,8 @@ def _exception_data(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str
         errors[missing] = _("Give both times, or neither for whole days.")
     if len(form["note"]) > 200:
         errors["note"] = _("At most 200 characters.")
+    elif "\x00" in form["note"]:
+        errors["note"] = _no_nul_error()
     if errors or first is None or last is None:
         return {}, errors
     if last < first:
@@ -215,14 +257,20 @@ def _exception_data(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str
     if (last - first).days >= MAX_EXCEPTION_DAYS:
         return {}, {"last": _("At most one year at a time.")}
     zone = _zone()
-    if times[0] is None:
-        starts_at = datetime.combine(first, time(0), tzinfo=zone)
-        ends_at = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
-    else:
-        starts_at = datetime.combine(first, times[0], tzinfo=zone)
-        ends_at = datetime.combine(last, times[1], tzinfo=zone)
-        if ends_at <= starts_at:
-            return {}, {"end_time": _("The end must be after the start.")}
+    try:
+        if times[0] is None:
+            starts_at = datetime.combine(first, time(0), tzinfo=zone)
+            ends_at = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+        else:
+            starts_at = datetime.combine(first, times[0], tzinfo=zone)
+            ends_at = datetime.combine(last, times[1], tzinfo=zone)
+        # Stored in UTC: the conversion must fit too (the year bounds make sure; defensive).
+        for moment in (starts_at, ends_at):
+            moment.astimezone(UTC)
+    except OverflowError:
+        return {}, {"first": _("Enter a date between 2000 and 2100.")}
+    if ends_at <= starts_at:
+        return {}, {"end_time": _("The end must be after the start.")}
     data = {
         "kind": form["kind"],
         "starts_at": starts_at,
@@ -244,7 +292,7 @@ def add_exception():
         person_availability.create_exception(session=db.session, person_id=_person_id(), data=data)
     except ServiceError as error:
         db.session.rollback()
-        return _render(exception_form=form, errors={"end_time": error.message}, status=422)
+        return _render(exception_form=form, errors=dict([_service_error(error)]), status=422)
     flash(_("The change was added."))
     return redirect(url_for("web.availability"))
 

@@ -19,7 +19,7 @@ from services import access, communities, organizations, skills
 from services import assignments as assignments_service
 from services import needs as needs_service
 from services import shifts as shifts_service
-from services.errors import Invalid, NotFound
+from services.errors import Invalid, NotFound, ServiceError
 from services.people import staff_view
 from services.permissions import Reach, reach_of
 from services.queries import MAX_ID
@@ -139,9 +139,19 @@ def need_in_reach(need_id: int, reach: Reach):
         abort(404)
 
 
-def staffing(shift_list) -> tuple[int, int]:
+def published_seats(shift_list) -> dict[int, int]:
+    """Seats per position that staff count as filled: offered, confirmed or served. The
+    coordinators' unpublished proposals are not shown to staff, so they do not count."""
+    return assignments_service.filled_counts(
+        session=db.session,
+        position_ids=[p.id for s in shift_list for p in s.positions],
+        statuses=assignments_service.PUBLISHED_STATUSES,
+    )
+
+
+def staffing(shift_list, published: dict[int, int]) -> tuple[int, int]:
     """Filled and needed seats over these shifts' positions."""
-    filled = sum(p.filled for s in shift_list for p in s.positions)
+    filled = sum(published.get(p.id, 0) for s in shift_list for p in s.positions)
     needed = sum(p.count for s in shift_list for p in s.positions)
     return filled, needed
 
@@ -167,7 +177,8 @@ def needs():
             need_id=need.id,
             limit=200,
         )
-        filled, needed = staffing(upcoming)
+        published = published_seats(upcoming)
+        filled, needed = staffing(upcoming, published)
         rows.append(
             {
                 "need": need,
@@ -175,6 +186,7 @@ def needs():
                 "more": max(len(upcoming) - UPCOMING_SHOWN, 0),
                 "filled": filled,
                 "needed": needed,
+                "published": published,
             }
         )
     return render_template(
@@ -248,21 +260,32 @@ def new_need():
         need = needs_service.create_need(
             session=db.session, data=parsed.payload, timezone=_timezone()
         )
-        if need.recurrence_rule is not None:
-            _first_occurrences(need)
     except Invalid as error:
         db.session.rollback()
         errors = forms_need.service_errors(error.errors, parsed.rows) or {"_form": [error.message]}
         return _render_form(values, errors, reach, 422)
     flash(_("The need was posted."))
+    if need.recurrence_rule is not None:
+        _first_occurrences(need)
     return redirect(url_for("web.need_staffing", need_id=need.id))
 
 
 def _first_occurrences(need) -> None:
+    """The weekly need's first weeks of shifts. The need is saved already: if this fails
+    (another process generating the same weeks), the weekly run generates them later, and
+    the staff must not be led to post the need twice."""
     start = need.recurrence_start
-    shifts_service.generate_shifts(
-        session=db.session, need=need, start=start, end=start + FIRST_HORIZON, timezone=_timezone()
-    )
+    try:
+        shifts_service.generate_shifts(
+            session=db.session,
+            need=need,
+            start=start,
+            end=start + FIRST_HORIZON,
+            timezone=_timezone(),
+        )
+    except ServiceError:
+        db.session.rollback()
+        flash(_("Its shifts appear once the weekly planning has generated them."))
 
 
 def seats_by_position(need_id: int, reach: Reach) -> dict[int, list[dict]]:
@@ -285,7 +308,10 @@ def seats_by_position(need_id: int, reach: Reach) -> dict[int, list[dict]]:
 @bp.get("/needs/<int:need_id>")
 @security.signed_in(*STAFF)
 def need_staffing(need_id: int):
-    reach = staff_reach()
+    return _render_staffing(need_id, staff_reach())
+
+
+def _render_staffing(need_id: int, reach: Reach, status: int = 200, cancel_error=None):
     need = need_in_reach(need_id, reach)
     everything = request.args.get("all") == "1"
     tz = ZoneInfo(_timezone())
@@ -294,13 +320,45 @@ def need_staffing(need_id: int):
     shift_list, _total = shifts_service.list_shifts(
         session=db.session, filters=filters, need_id=need.id, limit=200
     )
-    filled, needed = staffing([s for s in shift_list if not s.cancelled])
+    published = published_seats(shift_list)
+    filled, needed = staffing([s for s in shift_list if not s.cancelled], published)
     return render_template(
         "web/need_staffing.html",
         need=need,
         shifts=shift_list,
+        published=published,
         seats=seats_by_position(need.id, reach),
         everything=everything,
         filled=filled,
         needed=needed,
-    )
+        now=utcnow(),
+        cancel_error=cancel_error,
+    ), status
+
+
+@bp.post("/needs/<int:need_id>/shifts/<int:shift_id>/cancel")
+@security.signed_in(*STAFF)
+def cancel_shift(need_id: int, shift_id: int):
+    """Cancel an upcoming shift of our need: its open seats are cancelled with it, and the
+    scheduler tells the people (the cancellation notification)."""
+    reach = staff_reach()
+    need = need_in_reach(need_id, reach)
+    if not 0 < shift_id <= MAX_ID:
+        abort(404)
+    try:
+        shift = shifts_service.get_shift(session=db.session, shift_id=shift_id)
+    except NotFound:
+        abort(404)
+    if shift.need_id != need.id:
+        abort(404)
+    refused = None
+    if request.form.get("confirm") != "yes":
+        refused = (422, _("Tick the box to confirm the cancellation."))
+    elif shift.cancelled or shift.starts_at <= utcnow():
+        refused = (409, _("Only a shift that has not started yet can be cancelled."))
+    if refused:
+        code, message = refused
+        return _render_staffing(need.id, reach, code, {"shift_id": shift.id, "message": message})
+    shifts_service.update_shift(session=db.session, shift_id=shift.id, changes={"cancelled": True})
+    flash(_("The shift is cancelled; the people on it will be told."))
+    return redirect(url_for("web.need_staffing", need_id=need.id))

@@ -13,7 +13,7 @@ from api.web import i18n, security
 from api.web.blueprint import bp
 from models import Person, db
 from services import people, self_service, skills
-from services.errors import Conflict, ServiceError
+from services.errors import Conflict, Invalid, NotFound, ServiceError
 
 LEVELS = (1, 2, 3, 4, 5)
 MAX_TRAVEL_KM = 1000
@@ -116,6 +116,9 @@ def _validate(form: dict[str, Any], person: Person, catalogue: dict[str, Any]) -
         errors["name"] = _("Please enter your name.")
     elif len(form["name"]) > 120:
         errors["name"] = _("At most 120 characters.")
+    elif "\x00" in form["name"]:
+        # PostgreSQL text cannot hold NUL (the API's `no_nul`): refuse it here, per field.
+        errors["name"] = _("Remove the invisible control characters.")
     else:
         data["name"] = form["name"]
     languages = form["languages"]
@@ -231,18 +234,29 @@ def save_profile():
             remove=changes["remove"],
             add=changes["add"],
         )
-    except (Conflict, StaleDataError):
+    except (Conflict, NotFound, StaleDataError):
+        # A stale version, a skill added or removed meanwhile in another tab: reload.
         db.session.rollback()
         person = _my_person()
-        message = _(
-            "Your profile was changed elsewhere meanwhile. Please reload it and make "
-            "your change again."
-        )
-        return _render(person, form, conflict=message, status=409)
+        return _render(person, form, conflict=_changed_elsewhere(), status=409)
     except ServiceError as error:
         db.session.rollback()
         person = _my_person()
-        fields = {name: "; ".join(messages) for name, messages in error.errors.items()}
-        return _render(person, form, errors=fields or {"name": error.message}, status=422)
+        return _render(person, form, errors=_service_errors(error), status=422)
     flash(_("Your profile was saved."))
     return redirect(url_for("web.profile"))
+
+
+def _changed_elsewhere() -> str:
+    return _(
+        "Your profile was changed elsewhere meanwhile. Please reload it and make your change again."
+    )
+
+
+def _service_errors(error: ServiceError) -> dict[str, str]:
+    """The page's own field messages for a refused save: the service's English text (field
+    names of the API, codes) is never shown."""
+    if isinstance(error, Invalid) and "code" in error.errors:
+        # The skill left the catalogue between the form's check and the save.
+        return {"add_skill": _("Choose a skill from the list.")}
+    return {"form": _("Your profile could not be saved. Please try again.")}

@@ -9,8 +9,9 @@ from api.web import i18n, security
 from api.web.blueprint import bp
 from models import db
 from services import access, overrides, run_pages, runs
-from services.errors import NotFound, ServiceError
+from services.errors import Invalid, NotFound
 from services.permissions import Reach, reach_of
+from services.queries import MAX_ID
 from services.run_pages import ScopeChoice, UnfilledPosition
 
 
@@ -49,8 +50,15 @@ def role_label(role: str) -> str:
 
 
 def language_label(code: str | None) -> str:
-    labels = {"yue": _("Cantonese"), "cmn": _("Mandarin"), "zh": _("Chinese"), "en": _("English")}
-    return labels.get(code or "", code or "")
+    labels = {
+        "yue": _("Cantonese"),
+        "cmn": _("Mandarin"),
+        "zh": _("Chinese"),
+        "en": _("English"),
+        "hak": _("Hakka"),
+        "nan": _("Minnan"),
+    }
+    return labels.get(code or "", _("the language this shift asks for"))
 
 
 def _skills(row: UnfilledPosition) -> str:
@@ -102,7 +110,65 @@ def reason_text(row: UnfilledPosition) -> str:
             "Some people are free, but adding them would overload people who already have "
             "many hours, or the solver stopped before it found a better plan."
         )
-    return reason
+    return _("Nobody in this scope could be planned for this position.")
+
+
+def failure_text(error: str | None) -> str:
+    """Why a run failed, in words: the solver's and the service's reasons are English."""
+    text = error or ""
+    if "fixed pair" in text:
+        return _(
+            "A pin cannot be kept: the pinned person cannot take that seat, or the pins leave "
+            "a shift short. Remove or change the pin, then run it again."
+        )
+    if text.startswith("the week changed while solving"):
+        return _("The week changed while the solver worked (a seat was taken). Run it again.")
+    if text.startswith("the exported problem is invalid"):
+        return _(
+            "The week's data could not be turned into a plan. Ask an administrator to look "
+            "at the details below."
+        )
+    if text.startswith("internal error"):
+        return _(
+            "The solver stopped because of an error in Linkage. Run it again; if it fails "
+            "again, ask an administrator."
+        )
+    return _(
+        "The solver could not make a plan. Run it again; if it fails again, ask an "
+        "administrator to look at the details below."
+    )
+
+
+def refusal_text(message: str, count: int) -> str:
+    """The publish refusal's summary, in words (the service's message is English)."""
+    if "double-book" in message:
+        return _(
+            "Someone booked a seat at the same time as this publish. Nothing was offered; "
+            "review the run and publish again."
+        )
+    return _(
+        "Problems found: %(count)s. Nothing was offered; run the week again or fix them first.",
+        count=count,
+    )
+
+
+def conflict_text(c: dict) -> str:
+    """One reason a publish was refused, as a sentence (see run_pages.describe_conflicts)."""
+    kind = c["kind"]
+    if kind == "inactive":
+        return _("%(person)s is no longer active (%(position)s).", **c)
+    if kind == "cancelled":
+        return _("The shift %(shift)s was cancelled (planned for %(person)s).", **c)
+    if kind == "overlap":
+        return _(
+            "%(person)s already has %(other)s at an overlapping time, so cannot take %(shift)s.",
+            **c,
+        )
+    if kind == "full":
+        return _("%(position)s would get %(held)s people for %(count)s seats.", **c)
+    if "overlaps a booking made concurrently" in c.get("text", ""):
+        return _("A proposal overlaps a booking made meanwhile; review the run and publish again.")
+    return _("Something else changed since this run was solved; run the week again.")
 
 
 def funnel_text(row: UnfilledPosition) -> str:
@@ -144,8 +210,13 @@ def _reach_and_run(run_id: int) -> Reach:
 
 
 def _number(name: str) -> int | None:
+    """A form field as an id from 0 to MAX_ID (0: a seat whose position is gone), else None."""
     value = request.form.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    # isdigit() alone accepts "²" and "³", which int() refuses.
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_ID)):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
 
 
 @bp.post("/runs/<int:run_id>/overrides")
@@ -155,8 +226,14 @@ def create_run_override(run_id: int):
     kind = request.form.get("kind")
     person_id = _number("person_id")
     target = _number("position_id" if kind == "pin" else "shift_id")
-    if kind not in ("pin", "forbid") or person_id is None or target is None:
+    if kind not in ("pin", "forbid") or not person_id or target is None:
         flash(_("That pin or forbid was not understood."), "error")
+        return redirect(url_for("web.run_page", run_id=run_id, _anchor="proposals"))
+    if target == 0:
+        # The proposal's position was deleted after the run: there is no seat or shift left.
+        flash(
+            _("That seat was removed after the run, so it cannot be pinned or forbidden."), "error"
+        )
         return redirect(url_for("web.run_page", run_id=run_id, _anchor="proposals"))
     try:
         overrides.create_override(
@@ -167,9 +244,15 @@ def create_run_override(run_id: int):
             reach=reach,
             **({"position_id": target} if kind == "pin" else {"shift_id": target}),
         )
-    except ServiceError:
+    except Invalid as error:
         db.session.rollback()
-        flash(_("That pin or forbid is outside your communities."), "error")
+        if "person_id" in error.errors:
+            flash(_("That person is not in your communities."), "error")
+        else:
+            flash(
+                _("That seat or shift no longer exists, or it is outside your communities."),
+                "error",
+            )
     else:
         flash(
             _("Pinned: the next run keeps this person on this seat.")

@@ -10,7 +10,15 @@ from flask_babel import gettext as _
 
 from api.web import security
 from api.web.blueprint import bp
-from api.web.views_review import kind_label, review_context, scope_label, status_text
+from api.web.views_review import (
+    conflict_text,
+    failure_text,
+    kind_label,
+    refusal_text,
+    review_context,
+    scope_label,
+    status_text,
+)
 from models import db
 from services import access, run_pages, runs
 from services.errors import Conflict, Invalid, NotFound, ServiceError
@@ -133,6 +141,8 @@ def _render_run(run, reach: Reach, status: int = 200, **extra):
         scope=scope_label(names[run.scope]),
         progress=run_progress(run),
         live=run.status in ("queued", "solving"),
+        discardable=run.status in runs.DISCARDABLE_STATUSES,
+        failure=failure_text(run.error) if run.status == "failed" else None,
         status_text=status_text,
         kind_label=kind_label,
         **context,
@@ -156,6 +166,8 @@ def run_progress_json(run_id: int):
 def publish_run(run_id: int):
     reach = _reach()
     run = _run_in_reach(run_id, reach)
+    if run.status != "solved":
+        return _not_publishable(run)
     if request.form.get("confirm") != "yes":
         message = _("Tick the box to confirm that the seats may be offered.")
         return _render_run(run, reach, 422, publish_error=message)
@@ -164,12 +176,32 @@ def publish_run(run_id: int):
     except Conflict as error:
         db.session.rollback()
         run = runs.get_run(session=db.session, run_id=run_id)
+        if run.status != "solved":  # published or discarded meanwhile (a double submit)
+            return _not_publishable(run)
         conflicts = run_pages.describe_conflicts(
             session=db.session, conflicts=error.errors.get("conflicts", [])
         )
-        return _render_run(run, reach, 409, refused=error.message, conflicts=conflicts)
+        return _render_run(
+            run,
+            reach,
+            409,
+            refused=refusal_text(error.message, len(conflicts)),
+            conflicts=[conflict_text(c) for c in conflicts],
+        )
     flash(_("The plan is published: everyone planned has been offered their seat."))
     return redirect(url_for("web.run_page", run_id=run_id))
+
+
+def _not_publishable(run):
+    """A publish of a run that is no longer solved: say so on the run's page."""
+    if run.status == "published":
+        flash(_("This run is already published: its seats have been offered."))
+    else:
+        flash(
+            _("This run can no longer be published (%(status)s).", status=status_text(run.status)),
+            "error",
+        )
+    return redirect(url_for("web.run_page", run_id=run.id))
 
 
 @bp.post("/runs/<int:run_id>/discard")

@@ -14,6 +14,7 @@ from api.web.blueprint import bp
 from models import db
 from models.notification import CHANNELS, EVENTS
 from services import calendar_feed, notifications, personal_data, self_service
+from services.errors import ServiceError
 
 # The new feed's address, carried across the redirect once (only its hash is stored).
 NEW_FEED_KEY = "new_feed_url"
@@ -43,6 +44,7 @@ def _render(
     status: int = 200,
     email: str | None = None,
     email_error: str | None = None,
+    notifications_error: str | None = None,
 ):
     user = _user()
     if email is None:
@@ -54,6 +56,7 @@ def _render(
             language_error=language_error,
             email=email,
             email_error=email_error,
+            notifications_error=notifications_error,
             preferences=notifications.preferences(session=db.session, person_id=user.person_id),
             events=event_labels(),
             channels=channel_labels(),
@@ -97,8 +100,20 @@ def save_notifications():
         return _render(email=email, email_error=_("Give a valid e-mail address."), status=422)
     wanted = set(request.form.getlist("wanted"))
     changes = {ch: {ev: f"{ch}:{ev}" in wanted for ev in EVENTS} for ch in CHANNELS}
-    notifications.set_preferences(session=db.session, person_id=person_id, changes=changes)
-    notifications.set_contact(session=db.session, person_id=person_id, email=email or None)
+    try:
+        # One transaction: the choices and the address are kept together or not at all.
+        self_service.save_notifications(
+            session=db.session, person_id=person_id, changes=changes, email=email or None
+        )
+    except ServiceError:
+        db.session.rollback()
+        return _render(
+            email=email,
+            notifications_error=_(
+                "Your notification choices could not be saved. Please try again."
+            ),
+            status=422,
+        )
     flash(_("Your notification choices were saved."))
     return redirect(url_for("web.settings"))
 

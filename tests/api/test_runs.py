@@ -101,3 +101,24 @@ def test_overrides_round_trip_and_validation(client, sign_in, setting):
     assert missing.status_code == 422 and "shift_id" in missing.json["errors"]
     deleted = client.delete(f"{URL}/overrides/{created.json['id']}", headers=headers)
     assert deleted.status_code == 204
+
+
+@pytest.mark.parametrize("week", ["9999-W52", "0001-W01", "2101-W01"])
+def test_a_week_out_of_range_is_422_not_a_crash(client, sign_in, setting, week):
+    headers = _coordinator(sign_in, setting)
+    response = _queue(client, headers, setting, week=week)
+    assert response.status_code == 422
+    assert "week" in response.json["errors"]
+    assert client.get(URL, headers=headers).json == []
+
+
+def test_the_same_override_posted_twice_is_one(client, sign_in, setting):
+    headers = _coordinator(sign_in, setting)
+    person, position = setting["people"][0], setting["position"]
+    pin = {"kind": "pin", "person_id": person.id, "position_id": position.id}
+    first = client.post(f"{URL}/overrides", json=pin, headers=headers)
+    again = client.post(f"{URL}/overrides", json=pin, headers=headers)
+    assert first.status_code == 201 and again.status_code == 201
+    assert again.json["id"] == first.json["id"]
+    listed = client.get(f"{URL}/overrides", headers=headers).json
+    assert [o["id"] for o in listed] == [first.json["id"]]

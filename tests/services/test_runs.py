@@ -12,11 +12,13 @@ from matching.validation import validate_solution
 from models import Assignment, MatchingOverride, MatchingRun, db
 from services import runs
 from services.errors import Conflict, Invalid
+from services.problems import parse_week
 from tests.factories import (
     WEEK_START,
     AssignmentFactory,
     CommunityFactory,
     NeedFactory,
+    PersonFactory,
     PositionFactory,
     ShiftFactory,
 )
@@ -202,3 +204,86 @@ def test_a_failed_solve_keeps_only_the_weeks_generated_shifts(app, monkeypatch):
         _solved({"community": community, "scope": f"community:{community.id}"}).status == "solved"
     )
     assert db.session.query(Shift).count() == before + 7  # reused, not generated twice
+
+
+def test_withdrawn_offers_in_the_review_are_those_publishing_withdraws(week):
+    """An open offer on the run's shift held by someone outside the run's people (another
+    community) is neither named in the review nor withdrawn by publishing."""
+    outsider = PersonFactory(
+        community_id=CommunityFactory().id, name="Outside Person", role="social_worker"
+    )
+    # A seat nobody of the run's people can take (they are volunteers), so the run leaves it.
+    desk = PositionFactory(shift=week["shift"], role="social_worker", count=1, min_count=1)
+    offer = AssignmentFactory(person=outsider, position=desk, status="offered")
+    db.session.commit()
+    run = _solved(week)
+    assert run.status == "solved", run.error
+    withdrawn = runs.superseded_offers(session=db.session, run=run)
+    review = runs.review_run(session=db.session, run_id=run.id)
+    assert review["changes"]["removed"] == [
+        {"person_id": a.person_id, "position_id": a.position_id} for a in withdrawn
+    ]
+    assert outsider.id not in {c["person_id"] for c in review["changes"]["removed"]}
+    runs.publish_run(session=db.session, run_id=run.id, actor=None)
+    assert db.session.get(Assignment, offer.id).status == "offered"
+
+
+def test_a_planned_persons_superseded_offer_is_listed_as_withdrawn(week):
+    planned = week["people"][0]
+    db.session.add(MatchingOverride(kind="forbid", person_id=planned.id, shift_id=week["shift"].id))
+    offer = AssignmentFactory(person=planned, position=week["position"], status="offered")
+    db.session.commit()
+    run = _solved(week)
+    review = runs.review_run(session=db.session, run_id=run.id)
+    assert review["changes"]["removed"] == [
+        {"person_id": planned.id, "position_id": week["position"].id}
+    ]
+    runs.publish_run(session=db.session, run_id=run.id, actor=None)
+    assert db.session.get(Assignment, offer.id).status == "cancelled"
+
+
+@pytest.mark.parametrize("status", ["queued", "failed", "solved"])
+def test_queued_failed_and_solved_runs_can_be_discarded(week, status):
+    run = runs.queue_run(session=db.session, scope=week["scope"], week=WEEK, timezone=TZ)
+    run.status = status
+    db.session.commit()
+    assert runs.discard_run(session=db.session, run_id=run.id, actor=None).status == "discarded"
+    db.session.expire_all()
+    assert db.session.get(MatchingRun, run.id).status == "discarded"
+    # A second discard (a double submit) changes nothing and is not an error.
+    assert runs.discard_run(session=db.session, run_id=run.id, actor=None).status == "discarded"
+
+
+@pytest.mark.parametrize("status", ["solving", "published"])
+def test_a_solving_or_published_run_cannot_be_discarded(week, status):
+    run = runs.queue_run(session=db.session, scope=week["scope"], week=WEEK, timezone=TZ)
+    run.status = status
+    db.session.commit()
+    with pytest.raises(Conflict):
+        runs.discard_run(session=db.session, run_id=run.id, actor=None)
+    db.session.expire_all()
+    assert db.session.get(MatchingRun, run.id).status == status
+
+
+def test_a_discarded_queued_run_is_not_taken_by_the_scheduler(week):
+    run = runs.queue_run(session=db.session, scope=week["scope"], week=WEEK, timezone=TZ)
+    runs.discard_run(session=db.session, run_id=run.id, actor=None)
+    assert not runs.take_run(session=db.session, run_id=run.id)
+    assert runs.run_next(session=db.session, settings=SETTINGS) is None
+
+
+@pytest.mark.parametrize("bad", ["9999-W52", "0001-W01", "1999-W52", "2101-W01", "2026-W54"])
+def test_weeks_outside_2000_to_2100_are_invalid_not_a_crash(app, bad):
+    with pytest.raises(Invalid) as error:
+        parse_week(bad, timezone=TZ)
+    assert "week" in error.value.errors
+    with pytest.raises(Invalid) as error:
+        runs.queue_run(session=db.session, scope="all", week=bad, timezone=TZ)
+    assert "week" in error.value.errors
+    assert db.session.scalars(select(MatchingRun)).all() == []
+
+
+@pytest.mark.parametrize("good", ["2000-W01", "2100-W52", "2026-W53"])
+def test_weeks_from_2000_to_2100_are_accepted(good):
+    start, end = parse_week(good, timezone=TZ)
+    assert (end - start).days == 7 and start.weekday() == 0

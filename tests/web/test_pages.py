@@ -203,3 +203,36 @@ def test_a_secure_session_cookie_is_marked_secure(app, web, scene, monkeypatch):
     )
     assert response.status_code == 302
     assert "Secure" in response.headers["Set-Cookie"]
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "words"),
+    [
+        ("conflict", 409, "clashes with a change made meanwhile"),
+        ("data", 422, "too large or not allowed"),
+        ("bug", 500, "Something went wrong."),
+    ],
+)
+def test_errors_a_page_did_not_handle_are_pages_not_json(
+    web, scene, monkeypatch, raised, code, words
+):
+    from sqlalchemy.exc import DataError
+
+    from services import offers
+    from services.errors import Conflict
+
+    def fail(**_kwargs):
+        if raised == "conflict":
+            raise Conflict("taken meanwhile")
+        if raised == "data":
+            raise DataError("INSERT", {}, Exception("value too long"))
+        raise RuntimeError("a bug")
+
+    sign_in(web, "volunteer")
+    monkeypatch.setattr(offers, "my_assignments", fail)
+    page = web.get("/my-shifts", headers=EN)
+    assert page.status_code == code and page.mimetype == "text/html"
+    assert words in page.text and "taken meanwhile" not in page.text
+    # The session is usable again after the rollback.
+    monkeypatch.undo()
+    assert web.get("/my-shifts", headers=EN).status_code == 200

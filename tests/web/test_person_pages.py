@@ -518,3 +518,210 @@ def test_a_person_cannot_open_another_persons_ics(web, scene):
     response = web.get(f"/my-shifts/{scene['offer_id']}.ics")
     assert response.status_code == 404 and "BEGIN:VCALENDAR" not in response.text
     assert web.get("/my-shifts/999999.ics").status_code == 404
+
+
+# --- review fixes: edge input, whole saves, translated service errors ---------------------
+
+
+def exception_form(token: str, **changes) -> dict:
+    form = {
+        "csrf_token": token,
+        "kind": "unavailable",
+        "first": "2026-12-10",
+        "last": "",
+        "start_time": "",
+        "end_time": "",
+        "note": "",
+    }
+    form.update(changes)
+    return form
+
+
+def test_exception_dates_outside_2000_to_2100_are_422_not_500(volunteer, scene):
+    token = csrf_of(volunteer.get("/availability").text)
+    cases = [
+        {"first": "0001-01-01"},  # overflowed the conversion to UTC
+        {"first": "9999-12-31"},  # overflowed last + one day
+        {"first": "1999-12-31", "last": "2000-01-02"},
+        {"first": "2100-12-30", "last": "2101-01-01"},
+    ]
+    for case in cases:
+        response = volunteer.post("/availability/exceptions", data=exception_form(token, **case))
+        assert response.status_code == 422, case
+        assert "Enter a date between 2000 and 2100." in response.text
+        assert f'value="{case["first"]}"' in response.text  # what was typed stays
+    ok = volunteer.post("/availability/exceptions", data=exception_form(token, first="2100-12-31"))
+    assert ok.status_code == 302
+    stored = db.session.scalars(select(AvailabilityException)).all()
+    assert len(stored) == 1 and stored[0].ends_at - stored[0].starts_at == timedelta(days=1)
+
+
+def test_times_are_hours_and_minutes_only(volunteer, scene):
+    token = csrf_of(volunteer.get("/availability").text)
+    for start, end in [
+        ("09:00+05:00", "09:00"),  # aware != naive slipped past "end differs from start"
+        ("09:00", "09:00Z"),
+        ("09:00:30", "10:00"),
+        ("09:00", "10:00:00.5"),
+        ("０９:００", "10:00"),  # full-width digits
+    ]:
+        response = volunteer.post(
+            "/availability/windows",
+            data={"csrf_token": token, "weekday": "0", "start_time": start, "end_time": end},
+        )
+        assert response.status_code == 422, (start, end)
+        assert "Enter a time such as 09:30." in response.text
+    exception = volunteer.post(
+        "/availability/exceptions",
+        data=exception_form(token, start_time="09:00+05:00", end_time="10:00"),
+    )
+    assert exception.status_code == 422
+    assert "Enter a time such as 09:30, or leave empty for the whole day." in exception.text
+    assert db.session.scalars(select(AvailabilityWindow)).all() == []
+    assert db.session.scalars(select(AvailabilityException)).all() == []
+    # The form's own format still works, and a single-digit hour typed by hand too.
+    ok = volunteer.post(
+        "/availability/windows",
+        data={"csrf_token": token, "weekday": "0", "start_time": "9:15", "end_time": "10:45"},
+    )
+    assert ok.status_code == 302
+    window = db.session.scalars(select(AvailabilityWindow)).one()
+    assert (window.start_time.isoformat(), window.end_time.isoformat()) == ("09:15:00", "10:45:00")
+
+
+def test_nul_characters_in_free_text_are_422_with_a_field_message(volunteer, scene):
+    name = person(scene).name
+    page = volunteer.get("/profile").text
+    response = volunteer.post("/profile", data=profile_form(page, name="Li\x00Ming"))
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    assert 'id="name-error"' in response.text
+    assert "Remove the invisible control characters." in response.text
+    assert person(scene).name == name
+
+    token = csrf_of(volunteer.get("/availability").text)
+    note = volunteer.post("/availability/exceptions", data=exception_form(token, note="a\x00b"))
+    assert note.status_code == 422 and note.mimetype == "text/html"
+    assert 'id="note-error"' in note.text
+    assert "Remove the invisible control characters." in note.text
+    assert db.session.scalars(select(AvailabilityException)).all() == []
+
+    email = volunteer.post(
+        "/settings/notifications",
+        data={"csrf_token": token, "wanted": [], "email": "lin\x00@example.org"},
+    )
+    assert email.status_code == 422 and 'data-error="email"' in email.text
+    assert db.session.scalars(select(NotificationOptOut)).all() == []
+
+
+def test_a_skill_add_that_conflicts_leaves_the_whole_profile_unchanged(
+    volunteer, scene, monkeypatch
+):
+    from services import skills
+
+    real_add = skills.add_person_skill
+
+    def add_from_a_second_tab(*, session, person_id, data, commit=True):
+        # Another tab added the skill between this form's check and its save: the service
+        # refuses it as already held.
+        real_add(session=session, person_id=person_id, data=data, commit=False)
+        return real_add(session=session, person_id=person_id, data=data, commit=commit)
+
+    monkeypatch.setattr(skills, "add_person_skill", add_from_a_second_tab)
+    before = person(scene)
+    name, version = before.name, before.version
+    page = volunteer.get("/profile").text
+    response = volunteer.post(
+        "/profile",
+        data=profile_form(
+            page, name="Half Saved", add_skill="cooking", add_level="3", **{"level-first_aid": "5"}
+        ),
+    )
+    assert response.status_code == 409 and "changed elsewhere" in response.text
+    after = person(scene)
+    assert after.name == name and after.version == version
+    assert held_levels(scene) == {"first_aid": 2}
+
+
+def test_notification_choices_and_address_are_saved_together_or_not_at_all(
+    volunteer, scene, monkeypatch
+):
+    from services import notifications
+    from services.errors import Invalid
+
+    def failing_set_contact(**kwargs):
+        raise Invalid("contact refused", errors={"email": ["refused"]})
+
+    monkeypatch.setattr(notifications, "set_contact", failing_set_contact)
+    token = csrf_of(volunteer.get("/settings").text)
+    response = volunteer.post(
+        "/settings/notifications",
+        data={"csrf_token": token, "wanted": ["email:offer"], "email": "lin@example.org"},
+    )
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    assert "Your notification choices could not be saved. Please try again." in response.text
+    assert "contact refused" not in response.text and "refused" not in response.text
+    assert db.session.scalars(select(NotificationOptOut)).all() == []
+
+
+def test_service_errors_are_shown_as_page_sentences_not_raw_text(volunteer, scene, monkeypatch):
+    from services import person_availability, self_service
+    from services.errors import Invalid, NotFound
+
+    def refuse_exception(**kwargs):
+        raise Invalid("exception ends before it starts", errors={"ends_at": ["must be after"]})
+
+    def refuse_window(**kwargs):
+        raise Invalid("window validity ends before it starts", errors={"valid_until": ["x"]})
+
+    monkeypatch.setattr(person_availability, "create_exception", refuse_exception)
+    monkeypatch.setattr(person_availability, "create_window", refuse_window)
+    token = csrf_of(volunteer.get("/availability").text)
+    exception = volunteer.post("/availability/exceptions", data=exception_form(token))
+    assert exception.status_code == 422
+    assert "The end must be after the start." in exception.text
+    assert "ends before it starts" not in exception.text
+    window = volunteer.post(
+        "/availability/windows",
+        data={"csrf_token": token, "weekday": "0", "start_time": "09:00", "end_time": "10:00"},
+    )
+    assert window.status_code == 422
+    assert "This could not be saved. Please check the entry and try again." in window.text
+    assert "validity" not in window.text
+
+    page = volunteer.get("/profile").text
+    raised = [
+        Invalid("unknown skill", errors={"code": ["no skill with code 'cooking'"]}),
+        Invalid("incomplete location", errors={"lat": ["give lat and lon together"]}),
+        NotFound("person 1 has no skill 'first_aid'"),
+    ]
+
+    def refuse_profile(**kwargs):
+        raise raised.pop(0)
+
+    monkeypatch.setattr(self_service, "save_profile", refuse_profile)
+    unknown = volunteer.post("/profile", data=profile_form(page, add_skill="cooking"))
+    assert unknown.status_code == 422 and "Choose a skill from the list." in unknown.text
+    assert "no skill with code" not in unknown.text
+    other = volunteer.post("/profile", data=profile_form(page))
+    assert other.status_code == 422
+    assert "Your profile could not be saved. Please try again." in other.text
+    assert "lat and lon" not in other.text
+    gone = volunteer.post("/profile", data=profile_form(page))
+    assert gone.status_code == 409 and "changed elsewhere" in gone.text
+    assert "has no skill" not in gone.text
+
+
+def test_a_date_overflow_is_422_even_without_the_year_bounds(volunteer, scene, monkeypatch):
+    from api.web import views_availability
+
+    # Defence in depth: were the bounds ever widened, the overflow is still a field message.
+    monkeypatch.setattr(views_availability, "FIRST_YEAR", 1)
+    monkeypatch.setattr(views_availability, "LAST_YEAR", 9999)
+    token = csrf_of(volunteer.get("/availability").text)
+    for first in ("0001-01-01", "9999-12-31"):
+        response = volunteer.post(
+            "/availability/exceptions", data=exception_form(token, first=first)
+        )
+        assert response.status_code == 422, first
+        assert "Enter a date between 2000 and 2100." in response.text
+    assert db.session.scalars(select(AvailabilityException)).all() == []

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models import Assignment, MatchingOverride, MatchingRun, db
+from models import Assignment, MatchingOverride, MatchingRun, Need, Shift, db
 from services import auth, runs
 from services.auth import ScopeSpec
+from services.errors import Conflict
 from services.run_progress import RunProgress
 from services.scheduling import coming_week
 from tests.factories import (
@@ -363,3 +364,205 @@ def test_the_pages_follow_the_language(web, scene):
     assert '<html lang="zh-CN">' in chinese and "退出登录" in chinese
     english = web.get(f"/runs/{run_id}?lang=en").text
     assert '<html lang="en">' in english and "Open positions and why" in english
+
+
+# --- review fixes: odd input, scope of the lists, double submits, words for the service's text
+
+
+def _post_override(web, run_id, token, **fields):
+    return web.post(
+        f"/runs/{run_id}/overrides", data={"csrf_token": token, **fields}, follow_redirects=True
+    )
+
+
+def _overrides() -> int:
+    return db.session.scalar(select(func.count(MatchingOverride.id)))
+
+
+def test_odd_digits_and_removed_seats_get_a_message_not_a_500(web, scene):
+    person = scene["people"][0].id
+    run_id = _solved_run(web, scene)
+    token = csrf_of(web.get(f"/runs/{run_id}").text)
+    for odd in ("³", "²", "١٢", "99999999999"):
+        response = _post_override(web, run_id, token, kind="forbid", person_id=person, shift_id=odd)
+        assert response.status_code == 200
+        assert "That pin or forbid was not understood." in response.text
+    # A proposal whose position was deleted is shown with shift 0.
+    gone = _post_override(web, run_id, token, kind="forbid", person_id=person, shift_id="0")
+    assert "That seat was removed after the run, so it cannot be pinned or forbidden." in gone.text
+    assert "outside your communities" not in gone.text
+    # A seat deleted after the page was shown is gone, not "outside your communities".
+    deleted = _post_override(web, run_id, token, kind="pin", person_id=person, position_id="99999")
+    assert "That seat or shift no longer exists" in deleted.text
+    assert _overrides() == 0
+
+
+def test_a_week_out_of_range_is_422_on_the_page(web, scene):
+    sign_in(web, "coordinator", EN)
+    for week in ("9999-W52", "0001-W01", "2101-W01"):
+        response = _queue(web, scope=scene["scope"], week=week)
+        assert response.status_code == 422
+        assert "Give a week such as 2026-W49." in response.text
+    assert db.session.scalar(select(func.count(MatchingRun.id))) == 0
+
+
+def test_pins_twice_are_one_and_other_communities_overrides_are_not_shown(web, scene):
+    run_id = _solved_run(web, scene)
+    token = csrf_of(web.get(f"/runs/{run_id}").text)
+    proposal = db.session.scalars(
+        select(Assignment).where(Assignment.matching_run_id == run_id).order_by(Assignment.id)
+    ).first()
+    pin = {"kind": "pin", "person_id": proposal.person_id, "position_id": proposal.position_id}
+    _post_override(web, run_id, token, **pin)
+    _post_override(web, run_id, token, **pin)  # a double submit
+    assert _overrides() == 1
+    # An administrator forbids the coordinator's person a shift of another community.
+    elsewhere = db.session.scalars(
+        select(Shift).join(Need).where(Need.title == "Elsewhere desk")
+    ).one()
+    db.session.add(
+        MatchingOverride(kind="forbid", person_id=proposal.person_id, shift_id=elsewhere.id)
+    )
+    db.session.commit()
+    page = web.get(f"/runs/{run_id}").text
+    assert page.count('class="override"') == 1
+    assert "Elsewhere desk" not in page
+    removed = web.post(
+        f"/runs/{run_id}/overrides/{db.session.scalars(select(MatchingOverride.id)).first()}/delete",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "Removed: later runs no longer follow it." in removed.text
+    db.session.expire_all()
+    assert [o.kind for o in db.session.scalars(select(MatchingOverride))] == ["forbid"]
+    assert 'class="override"' not in web.get(f"/runs/{run_id}").text
+
+
+def test_publishing_twice_goes_back_to_the_run_with_a_message(web, scene):
+    run_id = _solved_run(web, scene)
+    token = csrf_of(web.get(f"/runs/{run_id}").text)
+    form = {"csrf_token": token, "confirm": "yes"}
+    assert web.post(f"/runs/{run_id}/publish", data=form).status_code == 302
+    again = web.post(f"/runs/{run_id}/publish", data=form)
+    assert again.status_code == 302 and again.location == f"/runs/{run_id}"
+    page = web.get(again.location).text
+    assert "This run is already published: its seats have been offered." in page
+    assert "Publishing was refused" not in page
+    statuses = db.session.scalars(
+        select(Assignment.status).where(Assignment.matching_run_id == run_id)
+    ).all()
+    assert statuses == ["offered", "offered"]
+
+
+def test_queued_and_failed_runs_can_be_discarded_from_the_page(web, scene):
+    sign_in(web, "coordinator", EN)
+    queued = int(_queue(web, scope=scene["scope"]).location.rsplit("/", 1)[1])
+    page = web.get(f"/runs/{queued}").text
+    assert "Discard this run" in page
+    token = csrf_of(page)
+    done = web.post(f"/runs/{queued}/discard", data={"csrf_token": token}, follow_redirects=True)
+    assert "The run is discarded" in done.text and "Discard this run" not in done.text
+    assert db.session.get(MatchingRun, queued).status == "discarded"
+
+    failed = runs.queue_run(
+        session=db.session, scope=scene["scope"], week=WEEK, timezone=TZ, time_limit_s=5
+    )
+    failed.status, failed.error = "failed", "internal error: RuntimeError"
+    db.session.commit()
+    page = web.get(f"/runs/{failed.id}").text
+    assert "The solver stopped because of an error in Linkage." in page
+    assert "Discard this run" in page
+    web.post(f"/runs/{failed.id}/discard", data={"csrf_token": token})
+    db.session.expire_all()
+    assert db.session.get(MatchingRun, failed.id).status == "discarded"
+
+
+def test_a_solving_run_offers_no_discard_and_is_not_discarded(web, scene):
+    sign_in(web, "coordinator", EN)
+    run_id = int(_queue(web, scope=scene["scope"]).location.rsplit("/", 1)[1])
+    assert runs.take_run(session=db.session, run_id=run_id)
+    db.session.remove()
+    page = web.get(f"/runs/{run_id}").text
+    assert "Discard this run" not in page
+    refused = web.post(
+        f"/runs/{run_id}/discard", data={"csrf_token": csrf_of(page)}, follow_redirects=True
+    )
+    assert "This run can no longer be discarded." in refused.text
+    assert db.session.get(MatchingRun, run_id).status == "solving"
+
+
+@pytest.mark.parametrize(
+    ("error", "sentence"),
+    [
+        (
+            'fixed pair person "p1" / position "q2" breaks hard rule availability',
+            "A pin cannot be kept",
+        ),
+        ("the exported problem is invalid: bad", "could not be turned into a plan"),
+        ("the week changed while solving (a seat was taken meanwhile); run it again", "(a seat"),
+        ("something nobody expected", "The solver could not make a plan."),
+    ],
+)
+def test_a_failed_run_says_why_in_words(web, scene, error, sentence):
+    run = runs.queue_run(
+        session=db.session, scope=scene["scope"], week=WEEK, timezone=TZ, time_limit_s=5
+    )
+    run.status, run.error = "failed", error
+    db.session.commit()
+    sign_in(web, "coordinator", EN)
+    page = web.get(f"/runs/{run.id}").text
+    assert sentence in page
+    assert "The solver said:" not in page
+    # The service's English stays for an administrator, folded away.
+    details = page.split("<details>", 1)[1]
+    assert "Details for an administrator" in details
+
+
+def test_a_refusal_is_told_in_words_even_for_an_unknown_conflict(web, scene, monkeypatch):
+    run_id = _solved_run(web, scene)
+    token = csrf_of(web.get(f"/runs/{run_id}").text)
+
+    def refuse(**kwargs):
+        raise Conflict(
+            "publishing run 1 would conflict 1 time(s); nothing changed",
+            errors={"conflicts": ["the moon is in the wrong phase"]},
+        )
+
+    monkeypatch.setattr(runs, "publish_run", refuse)
+    response = web.post(f"/runs/{run_id}/publish", data={"csrf_token": token, "confirm": "yes"})
+    assert response.status_code == 409
+    assert "Something else changed since this run was solved; run the week again." in response.text
+    assert "Problems found: 1. Nothing was offered" in response.text
+    assert "moon" not in response.text and "would conflict" not in response.text
+
+
+def test_language_labels_and_an_unknown_reason_are_in_words(app):
+    from api.web import views_review
+    from services.run_pages import UnfilledPosition
+
+    with app.test_request_context(headers=EN):
+        assert views_review.language_label("hak") == "Hakka"
+        assert views_review.language_label("nan") == "Minnan"
+        assert views_review.language_label("xyz") == "the language this shift asks for"
+        row = UnfilledPosition(
+            position_id=1,
+            shift_id=1,
+            shift="Talk",
+            position="",
+            starts_at=None,
+            ends_at=None,
+            priority=3,
+            missing=1,
+            count=1,
+            min_count=1,
+            reason="a_new_reason",
+            role="volunteer",
+            skills=[],
+            language="hak",
+            funnel={},
+        )
+        assert views_review.reason_text(row) == (
+            "Nobody in this scope could be planned for this position."
+        )
+        row.reason = "language"
+        assert views_review.reason_text(row) == "Nobody available then speaks Hakka."
