@@ -130,7 +130,23 @@ def queue_run(
     source: str = "api",
     actor: User | None = None,
 ) -> MatchingRun:
-    """Queue a run; the scheduler process or `linkage match run` solves it, never a request."""
+    """Queue a run; the scheduler process or `linkage match run` solves it, never a request.
+
+    One waiting run per scope and week: a second click (or a second coordinator) would only
+    queue the same solve again behind the first.
+    """
+    waiting = session.scalar(
+        select(MatchingRun.id).where(
+            MatchingRun.scope == scope.strip(),
+            MatchingRun.week == week.strip(),
+            MatchingRun.status.in_(("queued", "solving")),
+        )
+    )
+    if waiting is not None:
+        raise Conflict(
+            f"run {waiting} of {scope.strip()} {week.strip()} is already queued or solving",
+            errors={"week": [f"run {waiting} of this scope and week is waiting or solving"]},
+        )
     run = _new_run(
         session=session,
         scope=scope,

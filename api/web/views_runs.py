@@ -108,16 +108,21 @@ def queue_run():
     errors, limit = _form_errors(form, allowed)
     if errors:
         return _runs_page(reach, form, errors, 422)
-    run = runs.queue_run(
-        session=db.session,
-        scope=form["scope"],
-        week=form["week"],
-        timezone=current_app.config["LINKAGE_TIMEZONE"],
-        time_limit_s=limit,
-        kind=form["kind"],
-        source="api",
-        actor=security.web_user(),
-    )
+    try:
+        run = runs.queue_run(
+            session=db.session,
+            scope=form["scope"],
+            week=form["week"],
+            timezone=current_app.config["LINKAGE_TIMEZONE"],
+            time_limit_s=limit,
+            kind=form["kind"],
+            source="api",
+            actor=security.web_user(),
+        )
+    except Conflict:
+        db.session.rollback()
+        message = _("A run of this week is already waiting or solving: see it in the list.")
+        return _runs_page(reach, form, {"week": message}, 409)
     flash(_("The run is queued: it starts within a minute."))
     return redirect(url_for("web.run_page", run_id=run.id))
 

@@ -566,3 +566,29 @@ def test_language_labels_and_an_unknown_reason_are_in_words(app):
         )
         row.reason = "language"
         assert views_review.reason_text(row) == "Nobody available then speaks Hakka."
+
+
+def test_a_second_run_of_the_same_week_waits_for_the_first(app, scene):
+    """One waiting run per scope and week: a double click queues one run, the second is a 409
+    with a message on the week field (and through the API a 409 too)."""
+    client = app.test_client()
+    sign_in(client, "coordinator")
+    token = csrf_of(client.get("/runs", headers=EN).text)
+    data = {
+        "csrf_token": token,
+        "scope": scene["scope"],
+        "week": WEEK,
+        "time_limit": "5",
+        "kind": "weekly",
+    }
+    assert client.post("/runs", data=data, headers=EN).status_code == 302
+    again = client.post("/runs", data=data, headers=EN)
+    assert again.status_code == 409 and "already waiting or solving" in again.text
+    assert db.session.query(MatchingRun).count() == 1
+    with pytest.raises(Conflict):
+        runs.queue_run(
+            session=db.session, scope=scene["scope"], week=WEEK, timezone="Asia/Shanghai"
+        )
+    # Once solved, the week can be planned again.
+    runs.run_next(session=db.session, settings=SETTINGS)
+    assert client.post("/runs", data=data, headers=EN).status_code == 302
