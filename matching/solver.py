@@ -49,8 +49,8 @@ class SolverConfig:
     whole_model_share: the part of a smaller component's time given to its whole model; if
         that does not prove it optimal, the day-by-day search uses the rest.
     whole_model_only_below: a component with fewer kept pairs gives all its time to its whole
-        model: CP-SAT's `max_lp` worker then proves such models (S: 1,814 pairs, about 1.8 s
-        to optimality), where half the time and a day search stopped short of the proof.
+        model: CP-SAT's `max_lp` worker can prove such models (S: 1,814 pairs, proven in
+        1.8-3.1 s depending on the seed), where half the time and a day search came short.
     clique_paths_max_pairs: up to this many eligible pairs the flow bound also models each
         person-day's overlaps as a clique path (tighter, but a larger network to solve).
     lns_days: calendar days per neighbourhood of the day-by-day search.

@@ -133,7 +133,9 @@ def queue_run(
     """Queue a run; the scheduler process or `linkage match run` solves it, never a request.
 
     One waiting run per scope and week: a second click (or a second coordinator) would only
-    queue the same solve again behind the first.
+    queue the same solve again behind the first. (A check, not a lock: two requests in the
+    same instant on PostgreSQL may still queue two: the coordinator then publishes one and
+    discards the other, as with any run.)
     """
     waiting = session.scalar(
         select(MatchingRun.id).where(
@@ -349,8 +351,9 @@ def solve_run(
     """Solve a taken (`solving`) run and store its problem, solution and proposals.
 
     With `record_progress` the solver's reports are also written to the run's `progress`
-    (apart from this session, which commits once at the end). A failure leaves the run
-    `failed` with its reason and writes nothing else.
+    (each in a transaction of its own). The week's generated shifts are committed before the
+    solve, the result after it; a failure leaves the run `failed` with its reason and writes
+    nothing else.
     """
     if record_progress:
         progress = RunProgress(bind=session.get_bind(), run_id=run_id, forward=progress)
