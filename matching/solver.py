@@ -380,8 +380,9 @@ class _Merger:
                 remaining_pairs += len(comp.pairs)
                 self.proven = False
                 continue
-            whole = 1.0 if len(comp.pairs) < config.whole_model_only_below else None
-            self._solve_component(k, comp, deadline, share * (whole or config.whole_model_share))
+            whole = len(comp.pairs) < config.whole_model_only_below
+            part = 1.0 if whole else config.whole_model_share
+            self._solve_component(k, comp, deadline, share * part)
             self.proven = self.proven and self.optimal[k] and self.closed[k]
             if not self.optimal[k]:
                 large.append(k)  # not proven optimal: the day-by-day search may still improve it

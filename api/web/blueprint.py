@@ -100,8 +100,7 @@ def _service_error_page(error: ServiceError):
     return render_template("web/error.html", code=code, message=message), code
 
 
-@bp.errorhandler(SQLAlchemyError)
-@bp.errorhandler(StaleDataError)
+@bp.errorhandler(SQLAlchemyError)  # StaleDataError is one too
 def _database_error_page(error: Exception):
     db.session.rollback()
     if isinstance(error, DataError):
@@ -121,8 +120,7 @@ def _database_error_page(error: Exception):
 
 @bp.errorhandler(Exception)
 def _unexpected_page(error: Exception):
-    if isinstance(error, HTTPException):
-        return _error_page(error)
+    # HTTP errors never get here: Flask picks the most specific handler (_error_page).
     db.session.rollback()
     log.exception("unexpected error on a page")
     return render_template("web/error.html", code=500, message=_("Something went wrong.")), 500

@@ -179,14 +179,15 @@ def needs():
         )
         published = published_seats(upcoming)
         filled, needed = staffing(upcoming, published)
+        shown = upcoming[:UPCOMING_SHOWN]
         rows.append(
             {
                 "need": need,
-                "next": upcoming[:UPCOMING_SHOWN],
+                # Each shown shift with its (filled, needed) seats.
+                "next": [(shift, staffing([shift], published)) for shift in shown],
                 "more": max(len(upcoming) - UPCOMING_SHOWN, 0),
                 "filled": filled,
                 "needed": needed,
-                "published": published,
             }
         )
     return render_template(

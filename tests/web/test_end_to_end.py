@@ -52,6 +52,12 @@ def _people() -> dict:
     return {"community_id": community.id, "person_id": volunteer.id}
 
 
+def snap(page, name: str) -> None:
+    """Photograph the page, and fail if anything on it is wider than the phone."""
+    shoot(page, name)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
+
+
 def _next_tuesday(today: date) -> date:
     """The Tuesday of next ISO week (a week the coordinator can still plan)."""
     monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
@@ -89,10 +95,10 @@ def test_a_week_from_posting_to_points(app, server, browser, monkeypatch, locale
         form.locator("input[name=end]").fill("12:00")
         form.locator("select[name='positions-0-role']").select_option("volunteer")
         form.locator("input[name='positions-0-count']").fill("1")
-        shoot(page, f"e2e-{locale}-1-staff-posts-need")
+        snap(page, f"e2e-{locale}-1-staff-posts-need")
         form.locator("button.post").click()
         expect(page.locator("h1")).to_have_text(TITLE)
-        shoot(page, f"e2e-{locale}-1-staff-need-posted")
+        snap(page, f"e2e-{locale}-1-staff-need-posted")
     finally:
         context.close()
     need_id = db.session.scalar(select(Need.id).where(Need.title == TITLE))
@@ -109,7 +115,7 @@ def test_a_week_from_posting_to_points(app, server, browser, monkeypatch, locale
         form.locator("input[name=end_time]").fill("13:00")
         form.locator("button[type=submit]").click()
         expect(page.locator(f"li[data-day='{tuesday.isoformat()}']")).to_contain_text("09:00–13:00")
-        shoot(page, f"e2e-{locale}-2-volunteer-availability")
+        snap(page, f"e2e-{locale}-2-volunteer-availability")
     finally:
         context.close()
 
@@ -120,7 +126,7 @@ def test_a_week_from_posting_to_points(app, server, browser, monkeypatch, locale
         page.locator("select[name=scope]").select_option(f"community:{scene['community_id']}")
         page.locator("input[name=week]").fill(week)
         page.locator("input[name=time_limit]").fill("5")
-        shoot(page, f"e2e-{locale}-3-coordinator-starts-run")
+        snap(page, f"e2e-{locale}-3-coordinator-starts-run")
         page.locator("form.run-form button[type=submit]").click()
         expect(page.locator("#progress")).to_be_visible()
         run_id = int(page.url.rsplit("/", 1)[1])
@@ -132,11 +138,11 @@ def test_a_week_from_posting_to_points(app, server, browser, monkeypatch, locale
         db.session.remove()
         expect(page.locator("#changes .added")).to_have_count(1, timeout=15_000)
         expect(page.locator("#changes")).to_contain_text("Lin Xiao")
-        shoot(page, f"e2e-{locale}-3-coordinator-reviews-run")
+        snap(page, f"e2e-{locale}-3-coordinator-reviews-run")
         page.locator("#publish input[name=confirm]").check()
         page.locator("#publish form").first.locator("button[type=submit]").click()
         expect(page.locator("#publish")).to_have_count(0)
-        shoot(page, f"e2e-{locale}-3-coordinator-published")
+        snap(page, f"e2e-{locale}-3-coordinator-published")
     finally:
         context.close()
     assert db.session.get(MatchingRun, run_id).status == "published"
@@ -151,10 +157,10 @@ def test_a_week_from_posting_to_points(app, server, browser, monkeypatch, locale
         page.goto(server + "/my-shifts")
         card = page.locator(f"li[data-assignment='{seat_id}']")
         expect(card).to_contain_text(TITLE)
-        shoot(page, f"e2e-{locale}-4-volunteer-offer")
+        snap(page, f"e2e-{locale}-4-volunteer-offer")
         card.locator("button[value=accept]").click()
         expect(card).to_have_class("card status-confirmed")
-        shoot(page, f"e2e-{locale}-4-volunteer-accepted")
+        snap(page, f"e2e-{locale}-4-volunteer-accepted")
     finally:
         context.close()
     assert db.session.get(Assignment, seat_id).status == "confirmed"
@@ -172,11 +178,11 @@ def test_a_week_from_posting_to_points(app, server, browser, monkeypatch, locale
         page.goto(f"{server}/needs/{need_id}/attendance")
         row = page.locator(f"li[data-assignment='{seat_id}']")
         expect(row).to_contain_text("Lin Xiao")
-        shoot(page, f"e2e-{locale}-5-staff-attendance")
+        snap(page, f"e2e-{locale}-5-staff-attendance")
         row.locator("input[value=completed]").check()
         row.locator("button[type=submit]").click()
         expect(row.locator(".recorded")).to_contain_text("20")  # 2 h x 10 points
-        shoot(page, f"e2e-{locale}-5-staff-recorded")
+        snap(page, f"e2e-{locale}-5-staff-recorded")
     finally:
         context.close()
     hours = db.session.scalars(
@@ -198,6 +204,6 @@ def test_a_week_from_posting_to_points(app, server, browser, monkeypatch, locale
         expect(page.locator(f"li[data-assignment='{seat_id}']")).to_have_class(
             "card status-completed"
         )
-        shoot(page, f"e2e-{locale}-6-volunteer-points")
+        snap(page, f"e2e-{locale}-6-volunteer-points")
     finally:
         context.close()
