@@ -61,6 +61,14 @@ class SolverConfig:
         proves small components: the default two-worker portfolio has no such worker and its
         bound stalls (on S, 1.359 M against an optimum of 1.324 M after 120 s).
     day_subsolvers: the same for the models of the day-by-day search.
+    week_candidates: before the day-by-day search, a large component is first solved as one
+        whole-week model over a narrow set of its pairs: per position the best this many by
+        score, plus the current solution's and the flow's pairs (0: no such model). Moving
+        people between days is what the day search cannot do; on M this model reaches in
+        about 10 s what the day search does not reach in 120 s (see docs/matching.md).
+    week_share: the part of the time left that the week model may use.
+    week_max_pairs: no week model when that narrow set is larger (its presolve alone would
+        take the time).
     lagrangian_iterations: subgradient passes of the Lagrangian bound, started from the flow's
         seat prices (0: no Lagrangian bound). Passes after the first stop once the bound has
         used `lagrangian_share` of the time limit; a pass that would still run when
@@ -91,6 +99,9 @@ class SolverConfig:
     lns_part_pairs: int = 2_500
     whole_subsolvers: tuple[str, ...] = ("max_lp", "default_lp")
     day_subsolvers: tuple[str, ...] = ()
+    week_candidates: int = 4
+    week_share: float = 0.6
+    week_max_pairs: int = 20_000
     lagrangian_iterations: int = 3
     lagrangian_share: float = 0.1
     lagrangian_latest: float = 0.75
@@ -362,6 +373,7 @@ class _Merger:
         reserve = 0.1 + config.explain_reserve * self.run.timings.get("eligibility", 0.0)
         deadline = self.run.t0 + config.time_limit_s - reserve
         large = []
+        weekless = []  # large components no whole model has seen: the week model's work
         for k, comp in enumerate(self.components):
             share = len(comp.pairs) / max(1, remaining_pairs)
             remaining_pairs -= len(comp.pairs)
@@ -377,6 +389,7 @@ class _Merger:
                 continue
             if len(comp.pairs) > config.lns_above_pairs:
                 large.append(k)  # solved last, by days, in the time the others leave
+                weekless.append(k)
                 remaining_pairs += len(comp.pairs)
                 self.proven = False
                 continue
@@ -387,6 +400,7 @@ class _Merger:
             if not self.optimal[k]:
                 large.append(k)  # not proven optimal: the day-by-day search may still improve it
         if large:
+            self._improve_by_week(weekless, deadline)
             self._improve_by_day(large, deadline)
         self.run.extra.update(
             components_skipped_as_optimal=self.skipped,
@@ -394,6 +408,58 @@ class _Merger:
             build_seconds=round(self.build_seconds, 4),
             search_seconds=round(self.search_seconds, 4),
         )
+
+    def _improve_by_week(self, ks: list[int], deadline: float) -> None:
+        """Large components: one whole-week CP-SAT model over a narrow set of their pairs.
+
+        The day-by-day search keeps every other day fixed, so it cannot move a person's work
+        to another day; the week model can, and over few pairs per position CP-SAT's `max_lp`
+        worker solves it in seconds. Its solution keeps every rule (pairs outside the model
+        are simply not assigned), so each component keeps the better of it and its current one.
+        """
+        config = self.run.config
+        if config.week_candidates <= 0 or not ks:
+            return
+        table = self.table
+        pool = {i for k in ks for i in self.components[k].pairs}
+        current = {i for k in ks for i in self.chosen[k]}
+        t = time.perf_counter()
+        pinned = current | {i for i in (self.flow.pairs if self.flow else ()) if i in pool}
+        # An upper estimate first, so that L skips the model without sorting 1.4 M pairs.
+        most = len(pinned) + sum(
+            min(config.week_candidates, len(table.by_position[q]))
+            for k in ks
+            for q in self.components[k].positions
+        )
+        if most > config.week_max_pairs:
+            return
+        narrow = [i for i in prune(table, config.week_candidates, pinned).kept if i in pool]
+        if len(narrow) > config.week_max_pairs or len(narrow) == len(pool):
+            return
+        mm = build_model(table, narrow)
+        add_hint(mm, current)
+        self.build_seconds += time.perf_counter() - t
+        self.variables += mm.size()[0]
+        self.constraints += mm.size()[1]
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.max_time_in_seconds = max(0.05, (deadline - time.perf_counter()) * config.week_share)
+        _set_params(params, config, config.whole_subsolvers)
+        t = time.perf_counter()
+        status = solver.solve(mm.model)
+        self.search_seconds += time.perf_counter() - t
+        self.run.extra["week_model_pairs"] = len(narrow)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return
+        solution = solver.response_proto.solution
+        chosen = {i for i, var in mm.x.items() if solution[var.index]}
+        for k in ks:
+            pairs = [i for i in self.components[k].pairs if i in chosen]
+            value = _value(table, pairs)
+            if value > self.values[k]:
+                self.chosen[k], self.values[k] = pairs, value
+                self.model_values[k] = value
+        self.run._report(self.value(), self.bound())
 
     def _improve_by_day(self, ks: list[int], deadline: float) -> None:
         """Large components: CP-SAT re-optimizes one calendar day at a time, the rest fixed.
@@ -439,7 +505,7 @@ class _Merger:
         (model building counts against it)."""
         t = time.perf_counter()
         mm = build_model(self.table, comp.pairs)
-        _add_hint(mm, set(self.chosen[k]))
+        add_hint(mm, set(self.chosen[k]))
         self.build_seconds += time.perf_counter() - t
         variables, cons = mm.size()
         self.variables += variables
@@ -620,7 +686,7 @@ class _DayImprover:
         t = time.perf_counter()
         mm = build_model(table, candidates, minutes, dict(outside.day_count))
         kept = set(candidates)
-        _add_hint(mm, {i for i in self.current if i in kept})
+        add_hint(mm, {i for i in self.current if i in kept})
         self.build_seconds += time.perf_counter() - t
         self.largest = max(self.largest, mm.size())
         solver = cp_model.CpSolver()
@@ -698,7 +764,7 @@ def _set_params(params: object, config: SolverConfig, subsolvers: tuple[str, ...
         setattr(params, name, value)
 
 
-def _add_hint(mm: MatchingModel, chosen: set[int]) -> None:
+def add_hint(mm: MatchingModel, chosen: set[int]) -> None:
     """Hint every variable (CP-SAT keeps a warm start reliably only when it is complete)."""
     table = mm.table
     model = mm.model

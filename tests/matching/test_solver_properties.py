@@ -183,3 +183,34 @@ def test_time_limit_covers_the_explanation() -> None:
     problem = generate_problem("S", seed=1)
     solution = solve(problem, deterministic_config("cp-sat", time_limit_s=1.0))
     assert solution.stats.wall_seconds < 1.0 + 0.3  # CP-SAT may overrun its limit slightly
+
+
+def test_week_model_over_narrow_pairs_stays_valid() -> None:
+    from matching.generate import generate_problem
+
+    problem = generate_problem("S", seed=2)
+    config = deterministic_config("cp-sat", lns_above_pairs=0, week_candidates=2, time_limit_s=3.0)
+    solution = solve(problem, config)
+    assert validate_solution(problem, solution) == []
+    extra = solution.stats.extra
+    assert 0 < extra["week_model_pairs"] < extra["pairs_kept"]
+    greedy = solve(problem, deterministic_config("greedy"))
+    assert solution.objective.total >= greedy.objective.total - 1e-6
+
+
+def test_week_model_can_be_turned_off() -> None:
+    from matching.generate import generate_problem
+
+    problem = generate_problem("S", seed=2)
+    config = deterministic_config("cp-sat", lns_above_pairs=0, week_candidates=0, time_limit_s=2.0)
+    solution = solve(problem, config)
+    assert "week_model_pairs" not in solution.stats.extra
+    assert solution.stats.extra["day_neighbourhoods_solved"] > 0
+
+
+@SETTINGS
+@given(small_problems())
+def test_week_model_on_random_problems(problem: Problem) -> None:
+    config = deterministic_config("cp-sat", lns_above_pairs=0, week_candidates=1)
+    solution = solve(problem, config)
+    assert validate_solution(problem, solution) == []
