@@ -202,7 +202,7 @@ def test_week_model_can_be_turned_off() -> None:
     from matching.generate import generate_problem
 
     problem = generate_problem("S", seed=2)
-    config = deterministic_config("cp-sat", lns_above_pairs=0, week_candidates=0, time_limit_s=2.0)
+    config = deterministic_config("cp-sat", lns_above_pairs=0, week_candidates=0, time_limit_s=3.0)
     solution = solve(problem, config)
     assert "week_model_pairs" not in solution.stats.extra
     assert solution.stats.extra["day_neighbourhoods_solved"] > 0
