@@ -20,20 +20,10 @@ from services import runs
 from services.auth import ScopeSpec
 from services.scheduling import iso_week
 from tests.factories import CommunityFactory, OrganizationFactory, PersonFactory
+from tests.web.browser import LANGUAGES, PHONE, needs_chromium, shoot, sign_in
 from tests.web.scene import add_web_user
-from tests.web.test_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM,
-    LANGUAGES,
-    PHONE,
-    browser,
-    server,
-    shoot,
-    sign_in,
-)
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian chromium is missing: apt-get install -y chromium"
-)
+pytestmark = needs_chromium
 
 TITLE = "Tuesday tutoring at the library"
 

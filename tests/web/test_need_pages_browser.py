@@ -11,17 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from models import AttendanceRecord, Need, db
-from tests.web import test_browser as shared
-from tests.web.test_browser import CHROMIUM, LANGUAGES, PHONE, shoot, sign_in
+from tests.web.browser import LANGUAGES, PHONE, needs_chromium, shoot, sign_in
 from tests.web.test_need_pages import build_org_scene
 
-# The live server and the browser, shared with the first browser test.
-server = shared.server
-browser = shared.browser
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian chromium is missing: apt-get install -y chromium"
-)
+pytestmark = needs_chromium
 
 
 @pytest.mark.parametrize("locale", sorted(LANGUAGES))

@@ -10,20 +10,10 @@ import pytest
 
 from models import Person, db
 from tests.factories import PersonSkillFactory, SkillFactory
+from tests.web.browser import LANGUAGES, PHONE, needs_chromium, shoot, sign_in
 from tests.web.scene import build_scene
-from tests.web.test_browser import (  # noqa: F401 (fixtures)
-    CHROMIUM,
-    LANGUAGES,
-    PHONE,
-    browser,
-    server,
-    shoot,
-    sign_in,
-)
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian chromium is missing: apt-get install -y chromium"
-)
+pytestmark = needs_chromium
 
 
 def _scene() -> dict:

@@ -11,20 +11,10 @@ import pytest
 from models import MatchingRun, db
 from services import runs
 from services.run_progress import RunProgress
-from tests.web.test_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM,
-    LANGUAGES,
-    PHONE,
-    browser,
-    server,
-    shoot,
-    sign_in,
-)
+from tests.web.browser import LANGUAGES, PHONE, needs_chromium, shoot, sign_in
 from tests.web.test_run_pages import SETTINGS, WEEK, build_run_scene
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian chromium is missing: apt-get install -y chromium"
-)
+pytestmark = needs_chromium
 
 
 @pytest.mark.parametrize("locale", sorted(LANGUAGES))
