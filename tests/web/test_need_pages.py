@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Assignment, AttendanceRecord, HoursEntry, Need, Position, Shift, db
-from services import auth, ledger
+from services import ledger
 from services.auth import ScopeSpec
 from tests.factories import (
     AssignmentFactory,
@@ -20,7 +20,7 @@ from tests.factories import (
     ShiftFactory,
     SkillFactory,
 )
-from tests.web.scene import PASSWORD
+from tests.web.scene import add_web_user
 from tests.web.test_pages import EN, ZH, csrf_of, sign_in
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -29,7 +29,6 @@ pytestmark = pytest.mark.usefixtures("app")
 def build_org_scene() -> dict:
     """Two organizations with a staff account each; organization A has a need with an ended
     shift (two confirmed seats) and an upcoming one (offered, proposed and declined seats)."""
-    hasher = auth.password_hasher("cheap")
     community, elsewhere = CommunityFactory(name="Dongshan"), CommunityFactory(name="Far away")
     ours = OrganizationFactory(name="Sunrise Social Work")
     ours.communities = [community]
@@ -71,22 +70,8 @@ def build_org_scene() -> dict:
     PositionFactory(shift=ShiftFactory(need=other_need, starts_at=now + timedelta(days=4)))
     db.session.commit()
     for username, organization in (("staff", ours), ("other_staff", theirs)):
-        auth.create_user(
-            session=db.session,
-            hasher=hasher,
-            username=username,
-            password=PASSWORD,
-            role="org_staff",
-            scopes=[ScopeSpec(organization_id=organization.id)],
-        )
-    auth.create_user(
-        session=db.session,
-        hasher=hasher,
-        username="someone",
-        password=PASSWORD,
-        role="person",
-        person_id=worker.id,
-    )
+        add_web_user(username, "org_staff", scopes=[ScopeSpec(organization_id=organization.id)])
+    add_web_user("someone", "person", person_id=worker.id)
     return {
         "organization_id": ours.id,
         "community_id": community.id,
@@ -450,10 +435,7 @@ def test_every_page_opens_in_chinese(staff, scene):
 
 
 def test_an_administrator_sees_every_organization(app, scene):
-    hasher = auth.password_hasher("cheap")
-    auth.create_user(
-        session=db.session, hasher=hasher, username="boss", password=PASSWORD, role="admin"
-    )
+    add_web_user("boss", "admin")
     admin = app.test_client()
     sign_in(admin, "boss")
     page = admin.get("/needs", headers=EN).text
@@ -476,10 +458,7 @@ def test_a_seat_of_a_shift_not_ended_yet_is_not_recorded(staff, scene):
 
 
 def test_ids_no_database_holds_are_404_even_for_administrators(app, scene):
-    hasher = auth.password_hasher("cheap")
-    auth.create_user(
-        session=db.session, hasher=hasher, username="boss", password=PASSWORD, role="admin"
-    )
+    add_web_user("boss", "admin")
     admin = app.test_client()
     sign_in(admin, "boss")
     huge = 2**40

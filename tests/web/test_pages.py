@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from models import Assignment, AuthToken, db
-from services import auth
 from tests.factories import PersonFactory
-from tests.web.scene import PASSWORD, WEEK, build_scene
+from tests.web.scene import PASSWORD, WEEK, add_web_user, build_scene
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 EN = {"Accept-Language": "en-US,en;q=0.9"}
@@ -127,14 +126,7 @@ def test_accept_confirms_the_seat(web, scene):
 def test_someone_elses_offer_cannot_be_answered(web, scene):
     other = PersonFactory()
     db.session.commit()
-    auth.create_user(
-        session=db.session,
-        hasher=auth.password_hasher("cheap"),
-        username="other",
-        password=PASSWORD,
-        role="person",
-        person_id=other.id,
-    )
+    add_web_user("other", "person", person_id=other.id)
     web.set_cookie("lang", "en")
     sign_in(web, "other")
     token = csrf_of(web.get("/my-shifts").text)

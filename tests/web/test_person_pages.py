@@ -21,9 +21,9 @@ from models import (
     User,
     db,
 )
-from services import auth, people
+from services import people
 from tests.factories import AssignmentFactory, PersonFactory, PersonSkillFactory, SkillFactory
-from tests.web.scene import PASSWORD, build_scene
+from tests.web.scene import add_web_user, build_scene
 from tests.web.test_pages import EN, ZH, csrf_of, sign_in
 
 
@@ -506,14 +506,7 @@ def test_a_declined_seat_has_no_ics(volunteer, scene):
 def test_a_person_cannot_open_another_persons_ics(web, scene):
     other = PersonFactory()
     db.session.commit()
-    auth.create_user(
-        session=db.session,
-        hasher=auth.password_hasher("cheap"),
-        username="other",
-        password=PASSWORD,
-        role="person",
-        person_id=other.id,
-    )
+    add_web_user("other", "person", person_id=other.id)
     sign_in(web, "other")
     response = web.get(f"/my-shifts/{scene['offer_id']}.ics")
     assert response.status_code == 404 and "BEGIN:VCALENDAR" not in response.text

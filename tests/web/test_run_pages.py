@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Assignment, MatchingOverride, MatchingRun, Need, Shift, db
-from services import auth, runs
+from services import runs
 from services.auth import ScopeSpec
 from services.errors import Conflict
 from services.run_progress import RunProgress
@@ -27,7 +27,7 @@ from tests.factories import (
     ShiftFactory,
     SkillFactory,
 )
-from tests.web.scene import PASSWORD
+from tests.web.scene import add_web_user
 from tests.web.test_pages import csrf_of, sign_in
 
 WEEK = "2026-W49"
@@ -40,7 +40,6 @@ def build_run_scene() -> dict:
     """Three volunteers free on Monday 09:00-17:00; a Monday visit for two (it fills) and a
     Tuesday Cantonese talk that nobody with the skill is free for; a coordinator of the
     community, one of another community, and an administrator."""
-    hasher = auth.password_hasher("cheap")
     community = CommunityFactory(name="Huanshi", street="Dongfeng Road")
     other = CommunityFactory(name="Xinhe", street="Binjiang Road")
     people = [
@@ -74,14 +73,7 @@ def build_run_scene() -> dict:
         ("other-coordinator", "coordinator", [ScopeSpec(community_id=other.id)]),
         ("admin", "admin", None),
     ):
-        auth.create_user(
-            session=db.session,
-            hasher=hasher,
-            username=username,
-            password=PASSWORD,
-            role=role,
-            **({"scopes": scopes} if scopes else {}),
-        )
+        add_web_user(username, role, scopes=scopes or ())
     return {
         "community": community,
         "other": other,
@@ -345,14 +337,7 @@ def test_runs_outside_the_coordinators_scope_are_not_found(web, scene):
 
 def test_people_may_not_open_the_run_pages(web, scene):
     person = scene["people"][0]
-    auth.create_user(
-        session=db.session,
-        hasher=auth.password_hasher("cheap"),
-        username="volunteer",
-        password=PASSWORD,
-        role="person",
-        person_id=person.id,
-    )
+    add_web_user("volunteer", "person", person_id=person.id)
     sign_in(web, "volunteer", EN)
     assert web.get("/runs").status_code == 403
     assert web.get("/runs/1/progress").status_code == 403
