@@ -439,8 +439,9 @@ class _Merger:
         mm = build_model(table, narrow)
         add_hint(mm, current)
         self.build_seconds += time.perf_counter() - t
-        self.variables += mm.size()[0]
-        self.constraints += mm.size()[1]
+        variables, cons = mm.size()
+        self.variables += variables
+        self.constraints += cons
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.max_time_in_seconds = max(0.05, (deadline - time.perf_counter()) * config.week_share)
